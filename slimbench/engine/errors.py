@@ -1,0 +1,45 @@
+"""Typed errors, each carrying one sentence a user can act on."""
+
+from __future__ import annotations
+
+
+class SlimbenchError(Exception):
+    """Base of every error Slimbench reports to a user.
+
+    The message is one sentence: what went wrong and, where possible, what to do about it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class ModelLoadError(SlimbenchError):
+    """A model file or spec could not be read."""
+
+
+class UntrustedPickleError(ModelLoadError):
+    """A file needs full unpickling, which can run code, and the user has not trusted it."""
+
+
+class ArchitectureMismatchError(ModelLoadError):
+    """A state_dict does not fit the architecture it was given."""
+
+
+class InputSpecError(SlimbenchError):
+    """Example inputs are missing, malformed, or rejected by the model."""
+
+
+class DeviceError(SlimbenchError):
+    """A device name is unknown or the device is unavailable."""
+
+
+class DatasetError(SlimbenchError):
+    """A dataset is missing, malformed, or does not fit the model."""
+
+
+class JobCancelled(SlimbenchError):
+    """A job was stopped by the user before it finished."""

@@ -1,0 +1,585 @@
+"""Load a model from a zoo name, a file or a folder, detecting the format by content.
+
+Every path through here loads tensors with ``weights_only=True``; a full pickle (which can
+run code while it is read) loads only when the caller says the user trusts that file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import pickle
+import struct
+import sys
+import warnings
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from slimbench.engine.data import TensorDataset
+from slimbench.engine.errors import (
+    ArchitectureMismatchError,
+    InputSpecError,
+    ModelLoadError,
+    UntrustedPickleError,
+)
+
+ZOO_PREFIX = "zoo:"
+
+#: Keys under which common training checkpoints keep their state_dict.
+_CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model", "weights")
+
+#: Key of the metadata Slimbench writes next to the weights it saves, so the file
+#: loads back without the user naming the architecture again.
+SLIMBENCH_META_KEY = "slimbench"
+
+_DTYPES = {
+    "float32": torch.float32,
+    "float": torch.float32,
+    "float16": torch.float16,
+    "half": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float64": torch.float64,
+    "int64": torch.int64,
+    "long": torch.int64,
+    "int32": torch.int32,
+    "int": torch.int32,
+    "bool": torch.bool,
+    "uint8": torch.uint8,
+}
+
+
+@dataclass
+class InputSpec:
+    """The shape (batch dimension included) and dtype of one example input."""
+
+    shape: tuple[int, ...]
+    dtype: torch.dtype = torch.float32
+
+    def make(self, generator: torch.Generator | None = None) -> torch.Tensor:
+        """A deterministic example tensor: normal noise for floats, small ints for indices.
+
+        Integer inputs are usually token or class indices, so they stay in [0, 2), which is
+        valid for any embedding table.
+        """
+        generator = generator or torch.Generator().manual_seed(0)
+        if self.dtype.is_floating_point:
+            return torch.randn(self.shape, generator=generator).to(self.dtype)
+        if self.dtype == torch.bool:
+            return torch.randint(0, 2, self.shape, generator=generator).bool()
+        return torch.randint(0, 2, self.shape, generator=generator).to(self.dtype)
+
+
+@dataclass
+class ModelHandle:
+    """A loaded model and what Slimbench knows about it.
+
+    ``source`` is the detected format: zoo, export, torchscript, state_dict, safetensors,
+    huggingface or pickle. ``data`` is evaluation data (labelled when the labels are known).
+    """
+
+    name: str
+    module: nn.Module
+    source: str
+    location: str
+    example_inputs: tuple[torch.Tensor, ...] | None = None
+    data: TensorDataset | None = None
+    arch: str | None = None
+    arch_args: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    #: Original class names by module path, where the module objects no longer carry them
+    #: (an exported program's submodules are all InterpreterModules).
+    layer_types: dict[str, str] = field(default_factory=dict)
+
+    def require_inputs(self, purpose: str = "run the model") -> tuple[torch.Tensor, ...]:
+        """The example inputs, or an error saying which flag gives them."""
+        if self.example_inputs is None:
+            raise InputSpecError(
+                f"To {purpose}, Slimbench needs example inputs for {self.name}: "
+                "give them with --input-shape (e.g. --input-shape 1,3,32,32) and --input-dtype."
+            )
+        return self.example_inputs
+
+
+def parse_dtype(name: str) -> torch.dtype:
+    key = name.strip().lower().removeprefix("torch.")
+    if key not in _DTYPES:
+        raise InputSpecError(
+            f"Unknown dtype '{name}'; use one of {', '.join(sorted(set(_DTYPES)))}."
+        )
+    return _DTYPES[key]
+
+
+def parse_input_specs(shapes: Sequence[str], dtypes: Sequence[str] = ()) -> list[InputSpec]:
+    """Pair ``--input-shape`` values with ``--input-dtype`` values.
+
+    One dtype applies to every shape; otherwise there must be one dtype per shape.
+    """
+    if dtypes and len(dtypes) not in (1, len(shapes)):
+        raise InputSpecError(
+            f"Got {len(shapes)} --input-shape values but {len(dtypes)} --input-dtype values; "
+            "give one dtype for all inputs or one per input."
+        )
+    specs = []
+    for index, text in enumerate(shapes):
+        try:
+            shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
+        except ValueError:
+            shape = ()
+        if not shape or any(size <= 0 for size in shape):
+            raise InputSpecError(
+                f"Input shape '{text}' is not a list of positive integers such as 1,3,32,32."
+            )
+        dtype_name = dtypes[0] if len(dtypes) == 1 else (dtypes[index] if dtypes else "float32")
+        specs.append(InputSpec(shape, parse_dtype(dtype_name)))
+    return specs
+
+
+def load_model(
+    spec: str | Path,
+    *,
+    arch: str | None = None,
+    arch_args: Mapping[str, Any] | str | None = None,
+    inputs: Sequence[InputSpec] = (),
+    trust_pickle: bool = False,
+) -> ModelHandle:
+    """Load ``zoo:NAME``, an exported program, TorchScript, a state_dict, safetensors,
+    a Hugging Face folder or (only when trusted) a fully pickled module.
+
+    ``arch`` (``zoo:NAME``, ``module.path:Class`` or ``file.py:Class``) and ``arch_args``
+    build the module a bare state_dict loads into. ``inputs`` override example inputs.
+    """
+    args = _parse_arch_args(arch_args)
+    text = str(spec)
+    if text.startswith(ZOO_PREFIX):
+        handle = _load_zoo(text[len(ZOO_PREFIX):])
+    else:
+        path = Path(text).expanduser()
+        if not path.exists():
+            raise ModelLoadError(f"There is no file or folder at {path}.")
+        handle = _load_folder(path) if path.is_dir() else _load_file(path, arch, args, trust_pickle)
+    handle.module.eval()
+    if inputs:
+        handle.example_inputs = tuple(input_spec.make() for input_spec in inputs)
+    return handle
+
+
+# --- zoo ---------------------------------------------------------------------------------
+
+
+def _load_zoo(name: str) -> ModelHandle:
+    from slimbench.engine import zoo
+
+    entry = zoo.get_entry(name)
+    module = zoo.build_model(name, pretrained=True)
+    return ModelHandle(
+        name=name,
+        module=module,
+        source="zoo",
+        location=ZOO_PREFIX + name,
+        example_inputs=entry.example_inputs(batch_size=1),
+        data=zoo.load_dataset(entry.dataset, split="test"),
+        arch=ZOO_PREFIX + name,
+    )
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def _load_file(
+    path: Path, arch: str | None, arch_args: dict[str, Any], trust_pickle: bool
+) -> ModelHandle:
+    size = path.stat().st_size
+    if size == 0:
+        raise ModelLoadError(f"{path.name} is empty (0 bytes).")
+    with path.open("rb") as stream:
+        head = stream.read(16)
+
+    if head.startswith(b"PK\x03\x04"):
+        return _load_zip_archive(path, arch, arch_args, trust_pickle)
+    if _looks_like_safetensors(head, size):
+        return _load_safetensors(path, arch, arch_args)
+    if head[:1] == b"\x80":
+        # Legacy (non-zip) torch.save files are a sequence of pickles.
+        payload = _torch_load(path, trust_pickle)
+        return _handle_from_payload(path, payload, "state_dict", arch, arch_args)
+    raise ModelLoadError(
+        f"{path.name} is not a format Slimbench reads: expected a torch.export program (.pt2), "
+        "a TorchScript archive, a state_dict (.pt/.pth), a .safetensors file or a "
+        "Hugging Face model folder."
+    )
+
+
+def _looks_like_safetensors(head: bytes, size: int) -> bool:
+    if len(head) < 9:
+        return False
+    (header_length,) = struct.unpack("<Q", head[:8])
+    return 0 < header_length <= size - 8 and head[8:9] == b"{"
+
+
+def _zip_members(path: Path) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ModelLoadError(
+            f"{path.name} looks like a PyTorch archive but is truncated or corrupt ({error})."
+        ) from None
+
+
+def _load_zip_archive(
+    path: Path, arch: str | None, arch_args: dict[str, Any], trust_pickle: bool
+) -> ModelHandle:
+    members = _zip_members(path)
+    tails = {member.split("/", 1)[-1] for member in members}
+    if "models/model.json" in tails or "archive_format" in tails:
+        return _load_exported(path)
+    if "constants.pkl" in tails or any(tail.startswith("code/") for tail in tails):
+        return _load_torchscript(path)
+    if "data.pkl" in tails:
+        payload = _torch_load(path, trust_pickle)
+        return _handle_from_payload(path, payload, "state_dict", arch, arch_args)
+    raise ModelLoadError(
+        f"{path.name} is a zip archive but not one PyTorch wrote (no data.pkl, code/ or "
+        "models/model.json inside)."
+    )
+
+
+def _load_exported(path: Path) -> ModelHandle:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            program = torch.export.load(str(path))
+            # unflatten keeps the original module hierarchy, so per-layer hooks and FLOPs work.
+            module = torch.export.unflatten(program)
+    except Exception as error:  # torch raises many types for a damaged archive
+        raise ModelLoadError(
+            f"{path.name} is an exported program that could not be read: {_first_line(error)}."
+        ) from None
+    example = program.example_inputs
+    example_inputs = None
+    if example is not None:
+        args, kwargs = example
+        if not kwargs and all(isinstance(arg, torch.Tensor) for arg in args):
+            example_inputs = tuple(arg.detach() for arg in args)
+    meta = _read_sidecar_meta(path)
+    return ModelHandle(
+        name=path.stem,
+        module=module,
+        source="export",
+        location=str(path),
+        example_inputs=example_inputs,
+        data=_dataset_from_meta(meta),
+        arch=meta.get("arch"),
+        notes=["Exported programs run as recorded; their input shapes are fixed by the export."],
+        layer_types=_exported_layer_types(program),
+    )
+
+
+def _exported_layer_types(program: Any) -> dict[str, str]:
+    types: dict[str, str] = {}
+    for node in program.graph.nodes:
+        for path, type_name in (node.meta.get("nn_module_stack") or {}).values():
+            types.setdefault(path, str(type_name).rsplit(".", 1)[-1])
+    return types
+
+
+def _load_torchscript(path: Path) -> ModelHandle:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            module = torch.jit.load(str(path), map_location="cpu")
+    except Exception as error:
+        raise ModelLoadError(
+            f"{path.name} is a TorchScript archive that could not be read: {_first_line(error)}."
+        ) from None
+    return ModelHandle(
+        name=path.stem,
+        module=module,
+        source="torchscript",
+        location=str(path),
+        notes=[
+            "TorchScript runs its submodules inside the script interpreter, so FLOPs and output "
+            "shapes are known only for the whole model, not per layer."
+        ],
+    )
+
+
+def _torch_load(path: Path, trust_pickle: bool) -> Any:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        # torch words every failure "Weights only load failed"; only "Unsupported global"
+        # means the file is intact and wants to create Python objects.
+        if "unsupported global" not in str(error).lower():
+            raise ModelLoadError(
+                f"{path.name} is corrupt or truncated: it is not a readable PyTorch file."
+            ) from None
+        if not trust_pickle:
+            raise UntrustedPickleError(
+                f"{path.name} holds pickled Python objects ({_blocked_global(error)}), and "
+                "unpickling them can run any code on this computer; Slimbench refused it. "
+                "Load it with --trust-pickle only if you trust where the file came from."
+            ) from None
+    except Exception as error:
+        raise ModelLoadError(
+            f"{path.name} could not be read as a PyTorch file (truncated or corrupt?): "
+            f"{_first_line(error)}."
+        ) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as error:
+        raise ModelLoadError(
+            f"{path.name} could not be unpickled even as trusted: {_first_line(error)}."
+        ) from None
+
+
+def _blocked_global(error: Exception) -> str:
+    text = str(error)
+    marker = "Unsupported global: GLOBAL "
+    if marker in text:
+        name = text.split(marker, 1)[1].split()[0]
+        return f"first one: {name}"
+    return "not only tensors"
+
+
+def _load_safetensors(path: Path, arch: str | None, arch_args: dict[str, Any]) -> ModelHandle:
+    try:
+        from safetensors.torch import load_file
+    except ImportError:  # pragma: no cover - safetensors is a dependency
+        raise ModelLoadError("Reading .safetensors files needs the safetensors package.") from None
+    try:
+        state_dict = load_file(str(path))
+    except Exception as error:
+        raise ModelLoadError(
+            f"{path.name} is not a readable safetensors file: {_first_line(error)}."
+        ) from None
+    return _handle_from_payload(path, state_dict, "safetensors", arch, arch_args)
+
+
+def _handle_from_payload(
+    path: Path, payload: Any, source: str, arch: str | None, arch_args: dict[str, Any]
+) -> ModelHandle:
+    if isinstance(payload, Mapping):
+        # A trusted checkpoint may hold the whole module under a conventional key.
+        payload = next(
+            (payload[key] for key in _CHECKPOINT_KEYS if isinstance(payload.get(key), nn.Module)),
+            payload,
+        )
+    if isinstance(payload, nn.Module):
+        return ModelHandle(name=path.stem, module=payload, source="pickle", location=str(path))
+    meta: dict[str, Any] = {}
+    if isinstance(payload, Mapping) and isinstance(payload.get(SLIMBENCH_META_KEY), Mapping):
+        meta = dict(payload[SLIMBENCH_META_KEY])
+    state_dict = _find_state_dict(payload)
+    if state_dict is None:
+        raise ModelLoadError(
+            f"{path.name} holds a {type(payload).__name__}, not model weights or a module."
+        )
+    if arch is None and meta.get("arch"):
+        arch = str(meta["arch"])
+        arch_args = {**dict(meta.get("arch_args") or {}), **arch_args}
+    if arch is None:
+        raise ModelLoadError(
+            f"{path.name} holds only weights (a state_dict of {len(state_dict)} tensors); name "
+            "the architecture with --arch zoo:NAME, --arch module.path:Class or "
+            "--arch file.py:Class."
+        )
+    module, entry_name = _build_architecture(arch, arch_args)
+    _load_state_dict_strictly(module, state_dict, path.name, arch)
+    handle = ModelHandle(
+        name=path.stem,
+        module=module,
+        source=source,
+        location=str(path),
+        arch=arch,
+        arch_args=arch_args,
+        data=_dataset_from_meta(meta),
+    )
+    if entry_name is not None:
+        from slimbench.engine import zoo
+
+        entry = zoo.get_entry(entry_name)
+        handle.example_inputs = entry.example_inputs(batch_size=1)
+        if handle.data is None:
+            handle.data = zoo.load_dataset(entry.dataset, split="test")
+    return handle
+
+
+def _find_state_dict(payload: Any) -> dict[str, torch.Tensor] | None:
+    if _is_state_dict(payload):
+        return dict(payload)
+    if isinstance(payload, Mapping):
+        for key in _CHECKPOINT_KEYS:
+            if _is_state_dict(payload.get(key)):
+                return dict(payload[key])
+    return None
+
+
+def _is_state_dict(value: Any) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and len(value) > 0
+        and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in value.items())
+    )
+
+
+def _load_state_dict_strictly(
+    module: nn.Module, state_dict: Mapping[str, torch.Tensor], file_name: str, arch: str
+) -> None:
+    expected = module.state_dict()
+    missing = [key for key in expected if key not in state_dict]
+    unexpected = [key for key in state_dict if key not in expected]
+    wrong_shape = [
+        f"{key} (file {_shape_text(state_dict[key])}, model {_shape_text(expected[key])})"
+        for key in expected
+        if key in state_dict and state_dict[key].shape != expected[key].shape
+    ]
+    if missing or unexpected or wrong_shape:
+        problems = []
+        if missing:
+            problems.append(f"{len(missing)} missing (first: {missing[0]})")
+        if unexpected:
+            problems.append(f"{len(unexpected)} unexpected (first: {unexpected[0]})")
+        if wrong_shape:
+            problems.append(f"{len(wrong_shape)} of the wrong shape (first: {wrong_shape[0]})")
+        raise ArchitectureMismatchError(
+            f"The weights in {file_name} do not fit {arch}: {'; '.join(problems)}; check --arch "
+            "and --arch-args."
+        )
+    module.load_state_dict(state_dict, strict=True)
+
+
+def _shape_text(tensor: torch.Tensor) -> str:
+    return "x".join(str(size) for size in tensor.shape) or "scalar"
+
+
+# --- architectures -----------------------------------------------------------------------
+
+
+def _parse_arch_args(arch_args: Mapping[str, Any] | str | None) -> dict[str, Any]:
+    if arch_args is None:
+        return {}
+    if isinstance(arch_args, Mapping):
+        return dict(arch_args)
+    try:
+        parsed = json.loads(arch_args)
+    except json.JSONDecodeError as error:
+        raise ModelLoadError(
+            f"--arch-args is not valid JSON ({error.msg} at character {error.pos}); "
+            """write it like '{"classes": 10}'."""
+        ) from None
+    if not isinstance(parsed, dict):
+        raise ModelLoadError("--arch-args must be a JSON object such as '{\"classes\": 10}'.")
+    return parsed
+
+
+def _build_architecture(arch: str, arch_args: dict[str, Any]) -> tuple[nn.Module, str | None]:
+    """Build the module named by ``arch``; also return the zoo name when it is a zoo entry."""
+    if arch.startswith(ZOO_PREFIX):
+        from slimbench.engine import zoo
+
+        name = arch[len(ZOO_PREFIX):]
+        entry = zoo.get_entry(name)
+        return _construct(entry.model_class, {**entry.model_args, **arch_args}, arch), name
+    location, sep, class_name = arch.rpartition(":")
+    if not sep or not location or not class_name:
+        raise ModelLoadError(
+            f"--arch '{arch}' is not zoo:NAME, module.path:ClassName or path/to/file.py:ClassName."
+        )
+    if location.endswith(".py"):
+        cls = _class_from_file(Path(location).expanduser(), class_name, arch)
+    else:
+        try:
+            module = importlib.import_module(location)
+        except ImportError as error:
+            raise ModelLoadError(
+                f"Cannot import module '{location}' for --arch: {error}."
+            ) from None
+        cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise ModelLoadError(f"{arch} does not name an nn.Module class.")
+    return _construct(cls, arch_args, arch), None
+
+
+def _class_from_file(path: Path, class_name: str, arch: str) -> Any:
+    if not path.is_file():
+        raise ModelLoadError(f"The architecture file {path} does not exist.")
+    module_name = f"slimbench_user_arch_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ModelLoadError(f"Cannot import {path} as Python code.")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses and pickling look the module up by name
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        sys.modules.pop(module_name, None)
+        raise ModelLoadError(
+            f"Running {path.name} to define {class_name} failed: {_first_line(error)}."
+        ) from None
+    return getattr(module, class_name, None)
+
+
+def _construct(cls: type, arch_args: dict[str, Any], arch: str) -> nn.Module:
+    try:
+        return cls(**arch_args)
+    except Exception as error:  # the user's class may raise anything for bad arguments
+        raise ModelLoadError(
+            f"Cannot build {arch} with --arch-args {arch_args}: {error}."
+        ) from None
+
+
+# --- folders -----------------------------------------------------------------------------
+
+
+def _load_folder(path: Path) -> ModelHandle:
+    if (path / "config.json").is_file():
+        from slimbench.engine.huggingface import load_huggingface_folder
+
+        return load_huggingface_folder(path)
+    raise ModelLoadError(
+        f"The folder {path} is not a Hugging Face model folder (it has no config.json)."
+    )
+
+
+# --- sidecar metadata --------------------------------------------------------------------
+
+
+def _read_sidecar_meta(path: Path) -> dict[str, Any]:
+    """Metadata Slimbench writes beside an exported program (``NAME.pt2.json``)."""
+    sidecar = path.with_name(path.name + ".json")
+    if not sidecar.is_file():
+        return {}
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _dataset_from_meta(meta: Mapping[str, Any]) -> TensorDataset | None:
+    name = meta.get("dataset")
+    if not isinstance(name, str):
+        return None
+    from slimbench.engine import zoo
+
+    try:
+        return zoo.load_dataset(name, split="test")
+    except Exception:
+        return None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0].rstrip(".")[:300]
