@@ -1,0 +1,378 @@
+"""The ``slimbench`` command. With no subcommand it opens the workbench window.
+
+Contract (DESIGN.md): ``--json`` prints one JSON document on stdout; exit 0 on success, 2 on
+bad usage or bad input with a one-line message (no traceback unless ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+SUBCOMMANDS = ("gui", "zoo", "inspect", "bench", "devices")
+
+
+class UsageError(Exception):
+    """Bad command-line usage; reported like a SlimbenchError."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+    model = argparse.ArgumentParser(add_help=False)
+    model.add_argument("model", metavar="MODEL", help="zoo:NAME, a model file or a folder")
+    model.add_argument("--arch", help="architecture for a bare state_dict: zoo:NAME, "
+                       "module.path:Class or file.py:Class")
+    model.add_argument("--arch-args",
+                       help="constructor arguments as JSON, e.g. '{\"classes\": 10}'")
+    model.add_argument("--input-shape", action="append", default=[], metavar="SHAPE",
+                       help="example input shape with batch, e.g. 1,3,32,32 (repeat per input)")
+    model.add_argument("--input-dtype", action="append", default=[], metavar="DTYPE",
+                       help="dtype of the example inputs (default float32)")
+    model.add_argument("--trust-pickle", action="store_true",
+                       help="allow full unpickling, which can run code: only for files you trust")
+
+    parser = _Parser(prog="slimbench", description="Make PyTorch models smaller and faster.",
+                     parents=[common])
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    gui = sub.add_parser("gui", parents=[common], help="open the workbench window (default)")
+    gui.add_argument("model", metavar="MODEL", nargs="?", help="model to open")
+
+    sub.add_parser("zoo", parents=[common], help="list built-in models and datasets")
+    sub.add_parser("devices", parents=[common], help="list the devices Slimbench can use")
+
+    inspect = sub.add_parser("inspect", parents=[common, model], help="layer tree, sizes, FLOPs")
+    inspect.add_argument("--depth", type=int, default=3, help="tree depth to print (table view)")
+
+    bench = sub.add_parser("bench", parents=[common, model], help="measure latency and memory")
+    bench.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps")
+    bench.add_argument("--dtype", default="float32", help="float32, bfloat16 or float16")
+    bench.add_argument("--batch-size", type=int, default=1)
+    bench.add_argument("--compile", action="store_true", help="run through torch.compile")
+    bench.add_argument("--warmup", type=int, default=5)
+    bench.add_argument("--repeats", type=int, default=30)
+    bench.add_argument("--threads", type=int, help="intra-op CPU threads (default: torch's)")
+    bench.add_argument("--no-roofline", action="store_true",
+                       help="skip measuring the device's peak FLOP/s")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    wants_json = "--json" in arguments
+    debug = "--debug" in arguments
+    if not arguments or (arguments[0] not in SUBCOMMANDS and not arguments[0].startswith("-")):
+        arguments.insert(0, "gui")  # `slimbench` and `slimbench MODEL` open the window
+    elif arguments[0] in ("--json", "--debug") and len(arguments) == 1:
+        arguments.insert(0, "gui")
+    if not debug:
+        # Library deprecation chatter means nothing to a user of the command.
+        warnings.filterwarnings("ignore")
+    from slimbench.engine.errors import SlimbenchError
+
+    try:
+        options = build_parser().parse_args(arguments)
+        # Subparsers copy their own defaults over a top-level `--json` given before them.
+        options.json = wants_json
+        options.debug = debug
+        if options.command is None:
+            options.command = "gui"
+            options.model = None
+        return COMMANDS[options.command](options)
+    except (UsageError, SlimbenchError) as error:
+        if debug:
+            raise
+        return _fail(str(error), EXIT_BAD_INPUT, wants_json)
+    except KeyboardInterrupt:
+        return _fail("Interrupted.", 130, wants_json)
+    except Exception as error:  # a bug of ours: still one line, unless debugging
+        if debug:
+            raise
+        first = (str(error).strip().splitlines() or [""])[0][:300]
+        return _fail(
+            f"Internal error ({type(error).__name__}: {first}); rerun with --debug and report it.",
+            EXIT_INTERNAL,
+            wants_json,
+        )
+
+
+def _fail(message: str, code: int, wants_json: bool) -> int:
+    if wants_json:
+        print(json.dumps({"error": message}))
+    print(f"slimbench: error: {message}", file=sys.stderr)
+    return code
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+def _load(options: argparse.Namespace) -> Any:
+    from slimbench.engine.loading import load_model, parse_input_specs
+
+    specs = parse_input_specs(options.input_shape, options.input_dtype)
+    if options.input_dtype and not options.input_shape:
+        raise UsageError("--input-dtype needs --input-shape")
+    return load_model(
+        options.model,
+        arch=options.arch,
+        arch_args=options.arch_args,
+        inputs=specs,
+        trust_pickle=options.trust_pickle,
+    )
+
+
+def _command_gui(options: argparse.Namespace) -> int:
+    from slimbench.app.launch import launch
+
+    return launch(getattr(options, "model", None))
+
+
+def _command_zoo(options: argparse.Namespace) -> int:
+    from slimbench.engine import zoo
+
+    models = [
+        {
+            "name": entry.name,
+            "family": entry.family,
+            "task": entry.task,
+            "dataset": entry.dataset,
+            "params_total": entry.params_total,
+            "accuracy": entry.accuracy,
+            "description": entry.description,
+            "input_shape": list(entry.input_shape),
+            "input_dtype": str(entry.input_dtype).removeprefix("torch."),
+        }
+        for entry in zoo.ZOO.values()
+    ]
+    datasets = zoo.list_datasets()
+    if options.json:
+        _print_json({"models": models, "datasets": datasets})
+        return EXIT_OK
+    print(_table(
+        ["model", "family", "task", "dataset", "params", "accuracy"],
+        [[m["name"], m["family"], m["task"], m["dataset"], _count(m["params_total"]),
+          _percent(m["accuracy"])] for m in models],
+    ))
+    print()
+    print(_table(
+        ["dataset", "task", "samples", "classes", "source"],
+        [[d["name"], d["task"], d["samples"], d["classes"], d["source"]] for d in datasets],
+    ))
+    return EXIT_OK
+
+
+def _command_devices(options: argparse.Namespace) -> int:
+    from slimbench.engine.devices import list_devices
+
+    devices = list_devices()
+    if options.json:
+        _print_json({"devices": [device.to_json() for device in devices]})
+        return EXIT_OK
+    print(_table(
+        ["device", "description", "memory", "cores", "features"],
+        [[d.name, d.description, _bytes(d.memory_bytes), d.cores or "", " ".join(d.features)]
+         for d in devices],
+    ))
+    return EXIT_OK
+
+
+def _command_inspect(options: argparse.Namespace) -> int:
+    from slimbench.engine.inspection import inspect_job
+    from slimbench.engine.jobs import run_job
+
+    handle = _load(options)
+    result = run_job(inspect_job(handle), _progress_printer(options))
+    if options.json:
+        _print_json(result.to_json())
+        return EXIT_OK
+    print(f"{result.name}  ({result.source})")
+    print(f"parameters {_count(result.params_total)}  trainable {_count(result.params_trainable)}"
+          f"  nonzero {_count(result.params_nonzero)}  size {_bytes(result.size_bytes)}"
+          f"  FLOPs {_count(result.flops) if result.flops is not None else 'unknown'}")
+    if result.input_shapes:
+        print(f"example inputs {result.input_shapes}")
+    rows = []
+    for node in result.tree.walk():
+        depth = node.path.count(".") + 1 if node.path else 0
+        if depth > options.depth:
+            continue
+        rows.append([
+            "  " * depth + (node.name if node.path else "(model)"),
+            node.type,
+            _count(node.params),
+            _percent(node.params / result.params_total if result.params_total else 0),
+            _bytes(node.size_bytes),
+            _count(node.flops) if node.flops is not None else "?",
+            "x".join(map(str, node.output_shape)) if _is_flat_shape(node.output_shape) else
+            (str(node.output_shape) if node.output_shape else ""),
+            _percent(node.sparsity),
+        ])
+    print(_table(["layer", "type", "params", "% total", "size", "FLOPs", "output", "sparsity"],
+                 rows))
+    if result.hint:
+        print(f"hint: {result.hint}")
+    return EXIT_OK
+
+
+def _command_bench(options: argparse.Namespace) -> int:
+    from slimbench.engine.devices import measured_peak_flops
+    from slimbench.engine.jobs import run_job
+    from slimbench.engine.loading import parse_dtype
+    from slimbench.engine.measure import BenchConfig, bench_job
+
+    handle = _load(options)
+    config = BenchConfig(
+        device=options.device,
+        dtype=options.dtype,
+        batch_size=options.batch_size,
+        compile=options.compile,
+        warmup=options.warmup,
+        repeats=options.repeats,
+        threads=options.threads,
+    )
+    if options.warmup < 0 or options.repeats < 1:
+        raise UsageError("--warmup must be >= 0 and --repeats >= 1")
+    result = run_job(bench_job(handle, config), _progress_printer(options))
+    document = result.to_json()
+    document["model"] = handle.name
+    document.pop("samples_ms")
+    peak = None
+    if not options.no_roofline and result.achieved_flops_per_s:
+        peak = measured_peak_flops(result.device, parse_dtype(result.dtype))
+    document["peak_flops_per_s"] = peak
+    document["roofline_fraction"] = (
+        result.achieved_flops_per_s / peak if peak and result.achieved_flops_per_s else None
+    )
+    if options.json:
+        _print_json(document)
+        return EXIT_OK
+    latency = result.latency_ms
+    print(f"{handle.name} on {result.device} ({result.dtype}, batch {result.batch_size}, "
+          f"{result.threads} threads{', compiled' if result.compile else ''})")
+    print(_table(
+        ["median ms", "p90 ms", "throughput/s", "peak memory", "GFLOP/s", "of peak"],
+        [[f"{latency['median']:.3f}", f"{latency['p90']:.3f}", f"{result.throughput_per_s:,.1f}",
+          _bytes(result.peak_memory_bytes),
+          f"{result.achieved_flops_per_s / 1e9:.1f}" if result.achieved_flops_per_s else "?",
+          _percent(document["roofline_fraction"]) if document["roofline_fraction"] else "?"]],
+    ))
+    if result.compile_seconds is not None:
+        print(f"compile time {result.compile_seconds:.1f} s")
+    for note in result.notes:
+        print(f"note: {note}")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "gui": _command_gui,
+    "zoo": _command_zoo,
+    "devices": _command_devices,
+    "inspect": _command_inspect,
+    "bench": _command_bench,
+}
+
+
+# --- output helpers -----------------------------------------------------------------------
+
+
+def _print_json(document: Any) -> None:
+    print(json.dumps(document, indent=2, default=_json_default, allow_nan=False))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
+
+
+def _progress_printer(options: argparse.Namespace) -> Callable[[Any], None] | None:
+    """A one-line progress bar on stderr when it is a terminal and not in JSON mode."""
+    if options.json or not sys.stderr.isatty():
+        return None
+
+    def show(progress: Any) -> None:
+        fraction = progress.fraction
+        if fraction is None:
+            bar = ""
+        else:
+            filled = int(fraction * 30)
+            bar = "[" + "#" * filled + "-" * (30 - filled) + f"] {fraction:4.0%} "
+        sys.stderr.write(f"\r\033[K{bar}{progress.message}")
+        if fraction is not None and fraction >= 1.0:
+            sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+    return show
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    cells = [[str(cell) for cell in row] for row in rows]
+    widths = [len(header) for header in headers]
+    for row in cells:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell))
+    numeric = [
+        all(_looks_numeric(row[index]) for row in cells if row[index]) and bool(cells)
+        for index in range(len(headers))
+    ]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(widths[i]) if numeric[i] else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+def _looks_numeric(text: str) -> bool:
+    return bool(text) and (text[0].isdigit() or text[0] in "-.?") and " " not in text.strip()
+
+
+def _is_flat_shape(shape: Any) -> bool:
+    return isinstance(shape, list) and all(isinstance(size, int) for size in shape)
+
+
+def _count(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:.2f}{unit}"
+    return str(int(value))
+
+
+def _bytes(value: float | int | None) -> str:
+    if value is None:
+        return "?"
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
+        if abs(value) >= scale:
+            return f"{value / scale:.1f} {unit}"
+    return f"{int(value)} B"
+
+
+def _percent(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{100 * value:.1f}%"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
