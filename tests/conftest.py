@@ -1,0 +1,24 @@
+"""Fixtures for every test. Must not import Qt: engine tests also run with Qt blocked."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads() -> Iterator[None]:
+    """Fail a test that leaves a thread running (a worker it forgot to stop)."""
+    before = set(threading.enumerate())
+    yield
+    leaked = []
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=5)
+        if thread.is_alive() and not thread.daemon:
+            leaked.append(thread.name)
+    assert not leaked, f"test left threads running: {leaked}"
