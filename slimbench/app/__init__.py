@@ -1,0 +1,1 @@
+"""The Slimbench desktop application (PySide6), built over slimbench.engine."""
