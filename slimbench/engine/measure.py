@@ -199,11 +199,11 @@ def bench_job(handle: ModelHandle, config: BenchConfig) -> Job[BenchResult]:
                 f"{handle.name} failed on {device} in {config.dtype}: {first}."
             ) from None
         peak, kind = memory.peak()
-    # Counting FLOPs imports torch's tracing machinery the first time (seconds): a step of
-    # its own, so progress does not sit at 100% and a cancel can still act before it.
-    yield Progress(total, total, "Counting FLOPs for the roofline")
+        # Counting FLOPs imports torch's tracing machinery the first time (seconds): a step
+        # of its own, so progress does not sit at 100% and a cancel can still act before it.
+        yield Progress(total, total, "Counting FLOPs for the roofline")
+        flops = _flops_per_batch(handle, inputs)
     summary = latency_summary(samples)
-    flops = _flops_per_batch(handle, inputs)
     achieved = None if flops is None else flops / (summary["median"] / 1000.0)
     if kind == "process-rss":
         notes.append("Peak memory on CPU is the whole process's peak resident memory.")
