@@ -1,0 +1,1 @@
+"""Side-by-side measurements of Slimbench (ours vs baselines, before vs after)."""
