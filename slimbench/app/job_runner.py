@@ -99,6 +99,10 @@ class JobRecord:
     finished_at: float | None = None
     result: Any = None
     error: str | None = None
+    #: Class name of the error (e.g. "UntrustedPickleError"), so the window can offer a
+    #: follow-up such as "trust this file"; the exception itself is not kept (it would pin
+    #: the job's frames and models in memory).
+    error_type: str | None = None
     cancel_requested: bool = False
 
     @property
@@ -459,6 +463,7 @@ class JobRunner(QObject):
                 self._finish(record, CANCELLED, message=str(error))
             else:
                 self._log_failure(record, error)
+                record.error_type = type(error).__name__
                 self._finish(record, FAILED, message=user_message(error), error=user_message(error))
         elif worker.outcome == "returned" and not record.cancel_requested:
             record.result = worker.result

@@ -222,3 +222,28 @@ def _time_matmul(device: torch.device, dtype: torch.dtype) -> float:
             best = min(best, time.perf_counter() - start)
             repeats += 1
     return 2.0 * size**3 / best
+
+
+def list_devices_in_child(timeout: float = 120.0) -> list[DeviceInfo]:
+    """``list_devices()`` run in a child Python, so the calling process never touches CUDA.
+
+    The window uses this: asking torch for a GPU's properties initialises CUDA in the asking
+    process, and the GUI process must not do that unless the user picks a GPU. Falls back to
+    the CPU alone when the child fails.
+    """
+    import subprocess
+    import sys
+
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "slimbench.engine.devices"],
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        rows = json.loads(completed.stdout.strip().splitlines()[-1])
+        return [DeviceInfo(**row) for row in rows]
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError, TypeError):
+        return [_cpu_info()]
+
+
+if __name__ == "__main__":
+    print(json.dumps([device.to_json() for device in list_devices()]))

@@ -14,7 +14,7 @@ import struct
 import sys
 import warnings
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -583,3 +583,13 @@ def _dataset_from_meta(meta: Mapping[str, Any]) -> TensorDataset | None:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0].rstrip(".")[:300]
+
+
+def load_job(spec: str | Path, **options: Any) -> Generator[Any, None, ModelHandle]:
+    """``load_model`` as a job, so the window can load large files on a worker thread."""
+    from slimbench.engine.jobs import Progress
+
+    yield Progress(0, 1, f"Loading {spec}")
+    handle = load_model(spec, **options)
+    yield Progress(1, 1, f"Loaded {handle.name}")
+    return handle

@@ -405,3 +405,56 @@ def fidelity(
         predict(reference, inputs, device=device, dtype=dtype),
         predict(candidate, inputs, device=device, dtype=dtype),
     )
+
+
+@dataclass
+class QualityResult:
+    """Accuracy on labelled data (None without labels) and fidelity to a reference model."""
+
+    accuracy: float | None
+    fidelity: Fidelity | None
+    samples: int
+    data_name: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accuracy": self.accuracy,
+            "fidelity": self.fidelity.to_json() if self.fidelity else None,
+            "samples": self.samples,
+            "data": self.data_name,
+        }
+
+
+def quality_job(
+    handle: ModelHandle,
+    reference: nn.Module | None = None,
+    *,
+    device: str = "cpu",
+    dtype: str = "float32",
+    max_samples: int = 4096,
+) -> Job[QualityResult]:
+    """Accuracy on the model's own data, and fidelity to ``reference`` on the same inputs.
+
+    Without data, fidelity is judged on the example inputs (labels are never needed).
+    """
+    if handle.data is not None:
+        data = handle.data.subset(max_samples)
+        inputs: torch.Tensor | tuple[torch.Tensor, ...] = data.inputs
+    else:
+        data = None
+        inputs = handle.require_inputs("measure quality")
+    yield Progress(0, 2, f"Running {handle.name} on its evaluation data")
+    outputs = predict(handle.module, inputs, device=device, dtype=dtype)
+    accuracy_value = None
+    if data is not None and data.labels is not None:
+        accuracy_value = (outputs.argmax(-1) == data.labels).float().mean().item()
+    fidelity_value = None
+    if reference is not None:
+        yield Progress(1, 2, "Running the reference model on the same inputs")
+        fidelity_value = fidelity_of_outputs(
+            predict(reference, inputs, device=device, dtype=dtype), outputs
+        )
+    yield Progress(2, 2, "Done")
+    samples = len(inputs) if isinstance(inputs, torch.Tensor) else len(inputs[0])
+    return QualityResult(accuracy_value, fidelity_value, samples,
+                         data.name if data is not None else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import warnings
@@ -12,7 +13,7 @@ import pytest
 import torch
 from torch import nn
 
-from slimbench.engine import devices
+from slimbench.engine import devices, zoo
 from slimbench.engine.data import TensorDataset
 from slimbench.engine.errors import DeviceError, InputSpecError, JobCancelled
 from slimbench.engine.jobs import Progress, run_job
@@ -443,3 +444,41 @@ def test_measured_peak_flops_on_an_unknown_device(one_line) -> None:
     with pytest.raises(DeviceError) as caught:
         devices.measured_peak_flops("tpu")
     one_line(caught.value)
+
+
+def test_quality_job_gives_accuracy_and_fidelity_to_a_reference() -> None:
+    from slimbench.engine.jobs import run_job
+    from slimbench.engine.loading import load_model
+    from slimbench.engine.measure import quality_job
+
+    handle = load_model("zoo:mlp-cancer")
+    same = run_job(quality_job(handle, reference=handle.module))
+    assert same.fidelity is not None and same.fidelity.top1_agreement == 1.0
+    assert same.accuracy == pytest.approx(zoo.get_entry("mlp-cancer").accuracy, abs=1e-6)
+    assert same.samples == len(handle.data)
+    noisy = copy.deepcopy(handle.module)
+    with torch.no_grad():
+        for parameter in noisy.parameters():
+            parameter.add_(torch.randn_like(parameter) * parameter.std())
+    other = run_job(quality_job(handle, reference=noisy))
+    assert other.fidelity is not None and other.fidelity.max_abs_error > 0
+
+
+def test_quality_job_without_data_uses_example_inputs() -> None:
+    from slimbench.engine.jobs import run_job
+    from slimbench.engine.loading import ModelHandle
+    from slimbench.engine.measure import quality_job
+
+    model = torch.nn.Linear(4, 3)
+    handle = ModelHandle("m", model, "test", "-", example_inputs=(torch.randn(5, 4),))
+    result = run_job(quality_job(handle, reference=model))
+    assert result.accuracy is None and result.samples == 5
+    assert result.fidelity is not None and result.fidelity.cosine == pytest.approx(1.0)
+
+
+def test_devices_listed_by_a_child_process_match_the_direct_listing() -> None:
+    direct = devices.list_devices()
+    from_child = devices.list_devices_in_child()
+    assert [d.name for d in from_child] == [d.name for d in direct]
+    assert from_child[0].cores == direct[0].cores
+    assert from_child[0].features == direct[0].features
