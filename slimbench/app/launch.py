@@ -4,28 +4,43 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 #: The model shown when the user gives none, so the first start already has something to explore.
 DEMO_MODEL = "zoo:resnet-digits"
 
 
 def launch(model: str | None = None, argv: list[str] | None = None) -> int:
-    """Open the main window with ``model`` (or the demo model) and run the event loop."""
+    """Open the main window, then load ``model`` (or the demo model) on a worker thread.
+
+    With ``SLIMBENCH_EXIT_AFTER_START`` set, it prints when the window is shown and when the
+    model is inspected, then quits: start-up measurements and smoke tests use that.
+    """
+    started = time.perf_counter()
     # torch must be imported before Qt (Windows fails to load torch's DLLs otherwise).
     import torch  # noqa: F401
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from slimbench.app.appearance import apply_theme
     from slimbench.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Slimbench")
+    app.setOrganizationName("Slimbench")
     window = MainWindow()
+    apply_theme(app, window.settings.theme)
     window.show()
-    window.open_model(model or DEMO_MODEL)
-    if os.environ.get("SLIMBENCH_EXIT_AFTER_START"):
-        # Used by tests and the packaging smoke test: start, show, load, then quit.
-        from PySide6.QtCore import QTimer
+    smoke = bool(os.environ.get("SLIMBENCH_EXIT_AFTER_START"))
+    if smoke:
+        def shown() -> None:
+            print(f"shown {time.perf_counter() - started:.3f}", flush=True)
 
-        print(window.windowTitle(), flush=True)
-        QTimer.singleShot(0, app.quit)
+        def ready(name: str) -> None:
+            print(f"ready {time.perf_counter() - started:.3f} {window.windowTitle()}", flush=True)
+            QTimer.singleShot(0, window.close)
+
+        QTimer.singleShot(0, shown)
+        window.model_ready.connect(ready)
+    window.open_model(model or DEMO_MODEL)
     return app.exec()

@@ -1,32 +1,65 @@
-"""The main window: the loaded model's layer tree and details, a summary, and the job list.
+"""The main window: a start page with the zoo, then the workbench for the loaded model.
 
-Long work (inspecting, benchmarking) runs as engine jobs on the JobRunner's worker threads;
-the window only reacts to their signals, so it never freezes.
+Long work (loading, inspecting, benchmarking, measuring quality) runs as engine jobs on the
+JobRunner's worker threads; the window only reacts to their signals, so it never freezes.
+Every result belongs to a variant of the model; the charts show the variants side by side.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
     QDockWidget,
     QFileDialog,
+    QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from slimbench.app.appearance import LanguageSwitcher, apply_theme
 from slimbench.app.job_runner import DONE, JobRecord, JobRunner
+from slimbench.app.settings import (
+    LANGUAGES,
+    THEMES,
+    Settings,
+    load_settings,
+    open_store,
+    save_settings,
+)
+from slimbench.engine.devices import DeviceInfo, cpu_device
 from slimbench.engine.errors import SlimbenchError
 from slimbench.engine.inspection import InspectResult, inspect_job
-from slimbench.engine.loading import ModelHandle, load_model
-from slimbench.engine.measure import BenchConfig, BenchResult, bench_job
+from slimbench.engine.loading import ModelHandle, load_job
+from slimbench.engine.measure import BenchConfig, BenchResult, QualityResult, bench_job, quality_job
+from slimbench.engine.saving import save_model
+from slimbench.engine.variants import Variant, VariantError, Workspace
+from slimbench.widgets.charts import BeforeAfterChart, LiveCurve, TradeoffScatter, VariantPoint
+from slimbench.widgets.device_picker import DevicePicker, DeviceSelection
 from slimbench.widgets.job_list import JobListWidget
 from slimbench.widgets.layer_tree import (
     LayerDetails,
@@ -35,17 +68,71 @@ from slimbench.widgets.layer_tree import (
     format_count,
     format_flops,
 )
+from slimbench.widgets.zoo_gallery import ZooGallery
+
+START_PAGE, WORKBENCH_PAGE = 0, 1
+VARIANT_COLUMNS = 6
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    """The workbench. ``store`` is a QSettings (tests pass an INI file in a temp folder)."""
+
+    #: Emitted once the first model is inspected (start-up measurements wait for it).
+    model_ready = Signal(str)
+
+    def __init__(self, store: Any = None, devices: list[DeviceInfo] | None = None) -> None:
         super().__init__()
-        self.setWindowTitle(self.tr("Slimbench"))
-        self.handle: ModelHandle | None = None
-        self.inspection: InspectResult | None = None
-        self.last_bench: BenchResult | None = None
+        self.store = store if store is not None else open_store()
+        self.settings: Settings = load_settings(self.store)
+        self.workspace = Workspace()
+        self.current: Variant | None = None
         self.last_error: str | None = None
         self.runner = JobRunner(self)
+        self.language = LanguageSwitcher(QApplication.instance())  # type: ignore[arg-type]
+        self._devices = devices
+        self._bench_variant: dict[int, int] = {}
+        self._live_job: int | None = None
+        self._load_specs: dict[int, str] = {}
+        self.language.apply(self.settings.language)
+        self._built_language = self.language.current
+        self.setAcceptDrops(True)
+        self.setObjectName("mainWindow")
+
+        self.jobs = JobListWidget()
+        self.jobs.cancel_requested.connect(self.runner.cancel)
+        self.jobs_dock = QDockWidget(self)
+        self.jobs_dock.setObjectName("jobsDock")
+        self.jobs_dock.setWidget(self.jobs)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_dock)
+        self.runner.job_added.connect(self.jobs.add_job)
+        self.runner.job_changed.connect(self.jobs.update_job)
+        self.runner.job_progress.connect(self._job_progress)
+        self.runner.job_finished.connect(self._job_finished)
+
+        self._build_ui()
+        self.resize(1280, 820)
+        self.resizeDocks([self.jobs_dock], [170], Qt.Orientation.Vertical)
+        if self.settings.window_geometry is not None:
+            self.restoreGeometry(self.settings.window_geometry)
+        if self.settings.window_state is not None:
+            self.restoreState(self.settings.window_state)
+        if devices is None:
+            QTimer.singleShot(0, self._scan_devices)
+
+    # --- building (and rebuilding after a language or theme change) -----------------------
+
+    def _build_ui(self) -> None:
+        self.menuBar().clear()
+        for toolbar in self.findChildren(QToolBar):
+            self.removeToolBar(toolbar)
+            toolbar.deleteLater()
+        self.setWindowTitle(self._title())
+        self.jobs_dock.setWindowTitle(self.tr("Jobs"))
+
+        self.gallery = ZooGallery()
+        self.gallery.set_recent(self.settings.recent_models)
+        self.gallery.model_chosen.connect(self.open_model)
+        self.gallery.open_file_requested.connect(self._ask_for_model)
 
         self.model_name = QLabel(self.tr("No model loaded"))
         self.model_name.setObjectName("modelName")
@@ -55,109 +142,330 @@ class MainWindow(QMainWindow):
         self.model_name.setFont(font)
         self.model_summary = QLabel("")
         self.model_summary.setObjectName("modelSummary")
+        self.model_summary.setWordWrap(True)
         self.model_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.tree = LayerTreeView()
-        self.details = LayerDetails()
-        self.tree.layer_selected.connect(self._show_layer)
 
+        self.tree = LayerTreeView()
+        self.tree.layer_selected.connect(self._show_layer)
+        self.details = LayerDetails()
+        self.live = LiveCurve()
+        self.before_after = BeforeAfterChart()
+        self.tradeoffs = TradeoffScatter()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.details, self.tr("Layer"))
+        self.tabs.addTab(self.live, self.tr("Live"))
+        self.tabs.addTab(self.before_after, self.tr("Before / after"))
+        self.tabs.addTab(self.tradeoffs, self.tr("Trade-offs"))
+        self.tabs.setTabToolTip(1, self.tr("Measurements of the running job as they arrive."))
+        self.tabs.setTabToolTip(2, self.tr(
+            "Size, speed and quality of the selected variants next to each other."))
+        self.tabs.setTabToolTip(3, self.tr(
+            "Every variant by speed and quality; the line joins the best trade-offs."))
+
+        self.variants = QTableWidget(0, VARIANT_COLUMNS)
+        self.variants.setObjectName("variantsTable")
+        self.variants.setHorizontalHeaderLabels([
+            self.tr("Variant"), self.tr("Technique"), self.tr("Parameters"), self.tr("Size"),
+            self.tr("Latency"), self.tr("Quality"),
+        ])
+        header_tips = [
+            self.tr("A version of the model: the original, or one made from it by a job."),
+            self.tr("How this variant was made."),
+            self.tr("Numbers the model learned; fewer means a smaller model."),
+            self.tr("Space the weights take in memory and on disk."),
+            self.tr("How long one prediction takes on the chosen device. Lower is faster."),
+            self.tr("Share of test examples answered correctly (or agreement with the original "
+                    "when there are no labels)."),
+        ]
+        for column, tip in enumerate(header_tips):
+            self.variants.horizontalHeaderItem(column).setToolTip(tip)
+        self.variants.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.variants.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.variants.verticalHeader().hide()
+        self.variants.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.variants.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.variants.customContextMenuRequested.connect(self._variant_menu)
+        self.variants.itemSelectionChanged.connect(self._variant_selection_changed)
+        self.variants.setMinimumHeight(110)
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.tree)
+        left.addWidget(self.variants)
+        left.setStretchFactor(0, 3)
+        left.setStretchFactor(1, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.tree)
-        splitter.addWidget(self.details)
+        splitter.addWidget(left)
+        splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout()
+        splitter.setStretchFactor(1, 2)
+        workbench = QWidget()
+        layout = QVBoxLayout(workbench)
         layout.addWidget(self.model_name)
         layout.addWidget(self.model_summary)
         layout.addWidget(splitter, 1)
-        central = QWidget()
-        central.setLayout(layout)
-        self.setCentralWidget(central)
 
-        self.jobs = JobListWidget()
-        self.jobs.cancel_requested.connect(self.runner.cancel)
-        dock = QDockWidget(self.tr("Jobs"), self)
-        dock.setObjectName("jobsDock")
-        dock.setWidget(self.jobs)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.runner.job_added.connect(self.jobs.add_job)
-        self.runner.job_changed.connect(self.jobs.update_job)
-        self.runner.job_finished.connect(self._job_finished)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.gallery)
+        self.pages.addWidget(workbench)
+        self.setCentralWidget(self.pages)
+        self.pages.setCurrentIndex(WORKBENCH_PAGE if self.current else START_PAGE)
 
+        self.picker = DevicePicker(self._devices or _cpu_only())
+        self.picker.setToolTip(self.tr("Where and how the model runs when you benchmark it."))
         self._build_actions()
-        self.resize(1180, 760)
-
-    # --- actions -------------------------------------------------------------------------
+        if self.current is not None:
+            self._show_variant(self.current)
+            self._refresh_variants()
 
     def _build_actions(self) -> None:
+        def action(text: str, slot: Callable[[], Any], shortcut: Any = None,
+                   tip: str = "") -> QAction:
+            item = QAction(text, self)
+            if shortcut is not None:
+                item.setShortcut(QKeySequence(shortcut))
+            if tip:
+                item.setToolTip(tip)
+                item.setStatusTip(tip)
+            item.triggered.connect(lambda _checked=False: slot())
+            return item
+
+        self.open_action = action(self.tr("Open model…"), self._ask_for_model,
+                                  QKeySequence.StandardKey.Open)
+        self.bench_action = action(
+            self.tr("Benchmark"), self.run_benchmark, "Ctrl+R",
+            self.tr("Time the model on the chosen device: how many milliseconds one prediction "
+                    "takes, measured many times."))
+        self.quality_action = action(
+            self.tr("Measure quality"), self.run_quality, "Ctrl+Shift+R",
+            self.tr("Check how often the model answers its test examples correctly, and how "
+                    "closely each variant follows the original."))
+        self.cancel_action = action(self.tr("Cancel jobs"), self.runner.cancel_all, "Esc",
+                                    self.tr("Stop every queued and running job."))
+        self.save_action = action(self.tr("Save variant as…"), self._save_selected,
+                                  QKeySequence.StandardKey.Save)
+        self.start_action = action(self.tr("Start page"), self.show_start_page)
+        quit_action = action(self.tr("Quit"), self.close, QKeySequence.StandardKey.Quit)
+        has_model = self.current is not None
+        for item in (self.bench_action, self.quality_action, self.save_action):
+            item.setEnabled(has_model)
+
         toolbar = QToolBar(self.tr("Main"))
         toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        for item in (self.start_action, self.open_action, self.bench_action,
+                     self.quality_action, self.cancel_action):
+            toolbar.addAction(item)
         self.addToolBar(toolbar)
-        self.open_action = QAction(self.tr("Open model…"), self)
-        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.open_action.triggered.connect(self._ask_for_model)
-        self.bench_action = QAction(self.tr("Benchmark"), self)
-        self.bench_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.bench_action.setToolTip(
-            self.tr("Time the model on this computer's processor: how many milliseconds one "
-                    "prediction takes.")
-        )
-        self.bench_action.triggered.connect(lambda: self.run_benchmark())
-        self.cancel_action = QAction(self.tr("Cancel jobs"), self)
-        self.cancel_action.setShortcut(QKeySequence("Esc"))
-        self.cancel_action.triggered.connect(self.runner.cancel_all)
-        quit_action = QAction(self.tr("Quit"), self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        for action in (self.open_action, self.bench_action, self.cancel_action):
-            toolbar.addAction(action)
-        self.addAction(quit_action)
-        self.bench_action.setEnabled(False)
+        # The device row gets a toolbar of its own: beside the actions it would be pushed
+        # into the overflow menu on all but the widest windows.
+        self.addToolBarBreak()
+        device_bar = QToolBar(self.tr("Device"))
+        device_bar.setObjectName("deviceToolbar")
+        device_bar.setMovable(False)
+        device_bar.addWidget(self.picker)
+        self.addToolBar(device_bar)
+
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.start_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu(self.tr("Open recent"))
+        self._fill_recent_menu()
+        file_menu.addAction(self.save_action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        run_menu = self.menuBar().addMenu(self.tr("&Run"))
+        for item in (self.bench_action, self.quality_action, self.cancel_action):
+            run_menu.addAction(item)
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        language_menu = view_menu.addMenu(self.tr("Language"))
+        names = {"system": self.tr("Follow the system"), "en": "English", "zh_CN": "简体中文"}
+        self._choice_menu(language_menu, LANGUAGES, names, self.settings.language,
+                          self.set_language)
+        theme_menu = view_menu.addMenu(self.tr("Theme"))
+        themes = {"system": self.tr("Follow the system"), "light": self.tr("Light"),
+                  "dark": self.tr("Dark")}
+        self._choice_menu(theme_menu, THEMES, themes, self.settings.theme, self.set_theme)
+        view_menu.addAction(self.jobs_dock.toggleViewAction())
+
+    def _choice_menu(self, menu: QMenu, values: tuple[str, ...], names: dict[str, str],
+                     current: str, choose: Callable[[str], None]) -> None:
+        group = QActionGroup(menu)
+        for value in values:
+            item = QAction(names[value], menu)
+            item.setCheckable(True)
+            item.setChecked(value == current)
+            item.setData(value)
+            item.triggered.connect(lambda _checked=False, v=value: choose(v))
+            group.addAction(item)
+            menu.addAction(item)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for spec in self.settings.recent_models:
+            item = self.recent_menu.addAction(spec)
+            item.triggered.connect(lambda _checked=False, s=spec: self.open_model(s))
+        self.recent_menu.setEnabled(bool(self.settings.recent_models))
+
+    def _title(self) -> str:
+        if self.current is None:
+            return self.tr("Slimbench")
+        return self.tr("Slimbench — {name}").format(name=self.current.handle.name)
+
+    # --- language, theme, devices ---------------------------------------------------------
+
+    def set_language(self, language: str) -> None:
+        self.settings.language = language
+        self.language.apply(language)  # the LanguageChange event rebuilds the texts
+        save_settings(self.store, self.settings)
+
+    def set_theme(self, theme: str) -> None:
+        self.settings.theme = theme
+        apply_theme(QApplication.instance(), theme)  # type: ignore[arg-type]
+        save_settings(self.store, self.settings)
+        self._rebuild()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if (event.type() == QEvent.Type.LanguageChange and hasattr(self, "pages")
+                and self.language.current != self._built_language):
+            # The widgets set their texts when built; rebuilding them in the new language is
+            # simpler and surer than a retranslate method in every widget.
+            QTimer.singleShot(0, self._rebuild)
+        super().changeEvent(event)
+
+    def _rebuild(self) -> None:
+        self._built_language = self.language.current
+        selection = self.picker.selection()
+        old = self.pages
+        self._build_ui()
+        self.picker.set_selection(selection)
+        old.deleteLater()
+        self.jobs.deleteLater()
+        self.jobs = JobListWidget()
+        self.jobs.cancel_requested.connect(self.runner.cancel)
+        self.runner.job_added.connect(self.jobs.add_job)
+        self.runner.job_changed.connect(self.jobs.update_job)
+        for record in self.runner.jobs():
+            self.jobs.add_job(record)
+        self.jobs_dock.setWidget(self.jobs)
+
+    def _scan_devices(self) -> None:
+        from slimbench.engine.devices import list_devices_in_child
+        from slimbench.engine.jobs import Progress
+
+        def scan() -> Any:
+            yield Progress(0, 1, "Looking for GPUs")
+            return list_devices_in_child()
+
+        self.runner.submit(self.tr("Find devices"), "devices", scan)
+
+    # --- loading ---------------------------------------------------------------------------
 
     def _ask_for_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, self.tr("Open model"), "",
-            self.tr("PyTorch models (*.pt *.pth *.pt2 *.safetensors *.ts);;All files (*)"),
+            self.tr("PyTorch models (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;All files (*)"),
         )
         if path:
             self.open_model(path)
 
-    # --- models --------------------------------------------------------------------------
-
-    def open_model(self, spec: str) -> bool:
-        """Load ``spec`` and inspect it on a worker; on failure show the reason in a dialog."""
-        try:
-            handle = load_model(spec)
-        except SlimbenchError as error:
-            self.show_error(self.tr("Cannot open model"), str(error))
-            return False
-        self.show_model(handle)
-        return True
-
-    def show_model(self, handle: ModelHandle) -> None:
-        self.handle = handle
-        self.inspection = None
-        self.last_bench = None
-        self.tree.set_result(None)
-        self.details.show_node(None)
-        self.model_name.setText(handle.name)
-        self._update_summary()
-        self.setWindowTitle(self.tr("Slimbench — {name}").format(name=handle.name))
-        self.bench_action.setEnabled(handle.example_inputs is not None)
-        self.runner.submit(
-            self.tr("Inspect {name}").format(name=handle.name), "inspect",
-            lambda: inspect_job(handle),
+    def open_model(self, spec: str, trust_pickle: bool = False) -> JobRecord:
+        """Load ``spec`` on a worker; the workbench shows it when it arrives."""
+        record = self.runner.submit(
+            self.tr("Open {spec}").format(spec=Path(spec).name if not spec.startswith("zoo:")
+                                          else spec),
+            "load",
+            lambda: load_job(spec, trust_pickle=trust_pickle),
         )
+        self._load_specs[record.id] = spec
+        return record
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_model(paths[0])
+
+    def _loaded(self, record: JobRecord, spec: str) -> None:
+        handle: ModelHandle = record.result
+        variant = self.workspace.add(handle)
+        self.settings.add_recent(spec)
+        save_settings(self.store, self.settings)
+        self.gallery.set_recent(self.settings.recent_models)
+        self._fill_recent_menu()
+        self.current = variant
+        self.pages.setCurrentIndex(WORKBENCH_PAGE)
+        self._show_variant(variant)
+        self._refresh_variants()
+        self._submit_for(variant, self.tr("Inspect {name}"), "inspect",
+                         lambda: inspect_job(handle))
+        if handle.data is not None or handle.example_inputs is not None:
+            self.run_quality(variant)
+
+    def _confirm_trust(self, spec: str) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, self.tr("Load a file that can run code?"),
+            self.tr("This file can run code on your computer. Load it only if you trust its "
+                    "source."),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self,
+        )
+        box.setObjectName("trustDialog")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setInformativeText(Path(spec).name)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: int) -> None:
+            if button == QMessageBox.StandardButton.Yes:
+                self.open_model(spec, trust_pickle=True)
+
+        box.finished.connect(answered)
+        box.open()
+
+    def show_start_page(self) -> None:
+        self.gallery.set_recent(self.settings.recent_models)
+        self.pages.setCurrentIndex(START_PAGE)
+
+    # --- jobs on the current variant -------------------------------------------------------
+
+    def _submit_for(self, variant: Variant, title: str, kind: str,
+                    factory: Callable[[], Any]) -> JobRecord:
+        record = self.runner.submit(title.format(name=variant.name), kind, factory)
+        self._bench_variant[record.id] = variant.id
+        return record
 
     def run_benchmark(self, config: BenchConfig | None = None) -> JobRecord | None:
-        if self.handle is None:
+        variant = self._selected_variants()[0] if self._selected_variants() else self.current
+        if variant is None:
             return None
-        handle = self.handle
-        config = config or BenchConfig()
-        return self.runner.submit(
-            self.tr("Benchmark {name} on {device}").format(name=handle.name, device=config.device),
-            "benchmark",
-            lambda: bench_job(handle, config),
+        handle = variant.handle
+        try:
+            handle.require_inputs("benchmark the model")
+        except SlimbenchError as error:
+            self.show_error(self.tr("Cannot benchmark"), str(error))
+            return None
+        config = config or _bench_config(self.picker.selection())
+        record = self._submit_for(
+            variant, self.tr("Benchmark {name} on {device}").replace("{device}", config.device),
+            "benchmark", lambda: bench_job(handle, config),
         )
+        self._live_job = record.id
+        self.live.start(self.tr("Latency of each run — {name}").format(name=variant.name),
+                        self.tr("Latency"), "ms")
+        self.tabs.setCurrentWidget(self.live)
+        return record
+
+    def run_quality(self, variant: Variant | None = None) -> JobRecord | None:
+        variant = variant or self.current
+        if variant is None:
+            return None
+        reference = self.workspace.get(variant.parent).handle.module \
+            if variant.parent is not None else variant.handle.module
+        handle = variant.handle
+        return self._submit_for(variant, self.tr("Measure quality of {name}"), "quality",
+                                lambda: quality_job(handle, reference=reference))
 
     def show_error(self, title: str, text: str) -> QMessageBox:
         """A window-modal message that does not block the event loop (jobs keep reporting)."""
@@ -169,49 +477,260 @@ class MainWindow(QMainWindow):
         self.last_error = text
         return box
 
-    # --- job results ---------------------------------------------------------------------
+    def _job_progress(self, record: JobRecord, progress: Any) -> None:
+        if record.id == self._live_job and "latency_ms" in progress.metrics:
+            self.live.append(float(progress.metrics["latency_ms"]))
 
     def _job_finished(self, record: JobRecord) -> None:
         self.jobs.update_job(record)
+        variant_id = self._bench_variant.pop(record.id, None)
+        if record.id == self._live_job:
+            self.live.finish()
+            self._live_job = None
         if record.state != DONE:
-            if record.error:
-                self.show_error(self.tr("Job failed"), record.error)
+            if record.error_type == "UntrustedPickleError" and record.kind == "load":
+                self._confirm_trust(self._spec_of(record))
+            elif record.error:
+                self.show_error(self.tr("{title} failed").format(title=record.title),
+                                record.error)
             return
-        if isinstance(record.result, InspectResult) and self.handle is not None \
-                and record.result.name == self.handle.name:
-            self.inspection = record.result
-            self.tree.set_result(record.result)
-            self.tree.expand_to_depth(1)
+        if record.kind == "load":
+            self._loaded(record, self._spec_of(record))
+            return
+        if record.kind == "devices":
+            self._devices = record.result
+            selection = self.picker.selection()
+            self.picker.set_devices(record.result)
+            self.picker.set_selection(selection)
+            return
+        try:
+            variant = self.workspace.get(variant_id) if variant_id is not None else None
+        except VariantError:
+            return  # deleted while its job ran
+        if variant is None:
+            return
+        if isinstance(record.result, InspectResult):
+            variant.inspection = record.result
+            if variant is self.current:
+                self.tree.set_result(record.result)
+                self.tree.expand_to_depth(1)
+                self.model_ready.emit(variant.name)
         elif isinstance(record.result, BenchResult):
-            self.last_bench = record.result
+            variant.record_benchmark(record.result)
+        elif isinstance(record.result, QualityResult):
+            variant.accuracy = record.result.accuracy
+            variant.fidelity = record.result.fidelity if variant.parent is not None else None
+        self._refresh_variants()
+        if variant is self.current:
+            self._update_summary()
+
+    def _spec_of(self, record: JobRecord) -> str:
+        return self._load_specs.pop(record.id, "")
+
+    # --- variants --------------------------------------------------------------------------
+
+    def _show_variant(self, variant: Variant) -> None:
+        self.current = variant
+        self.model_name.setText(variant.name)
+        self.setWindowTitle(self._title())
+        self.tree.set_result(variant.inspection)
+        if variant.inspection is not None:
+            self.tree.expand_to_depth(1)
+        self.details.show_node(None)
         self._update_summary()
+        for item in (self.bench_action, self.quality_action, self.save_action):
+            item.setEnabled(True)
+
+    def _refresh_variants(self) -> None:
+        selected = {v.id for v in self._selected_variants()}
+        self.variants.blockSignals(True)
+        self.variants.setRowCount(0)
+        for row, variant in enumerate(self.workspace):
+            self.variants.insertRow(row)
+            bench = variant.latest_benchmark()
+            quality = _quality(variant)
+            cells = [
+                variant.name,
+                variant.technique,
+                format_count(variant.inspection.params_total) if variant.inspection else "…",
+                format_bytes(variant.inspection.size_bytes) if variant.inspection else "…",
+                f"{bench.latency_ms['median']:.2f} ms ({bench.device})" if bench else "—",
+                f"{100 * quality:.1f} %" if quality is not None else "—",
+            ]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, variant.id)
+                if column >= 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                self.variants.setItem(row, column, item)
+            if variant.id in selected:
+                self.variants.selectRow(row)
+        self.variants.blockSignals(False)
+        self._update_charts()
+
+    def _selected_variants(self) -> list[Variant]:
+        ids = []
+        for index in self.variants.selectionModel().selectedRows() if hasattr(self, "variants") \
+                else []:
+            variant_id = index.data(Qt.ItemDataRole.UserRole)
+            if variant_id not in ids:
+                ids.append(variant_id)
+        found = []
+        for variant_id in ids:
+            try:
+                found.append(self.workspace.get(variant_id))
+            except VariantError:
+                continue
+        return found
+
+    def _variant_selection_changed(self) -> None:
+        selected = self._selected_variants()
+        if len(selected) == 1 and selected[0] is not self.current:
+            self._show_variant(selected[0])
+        self._update_charts()
+
+    def _update_charts(self) -> None:
+        points = [_point(v) for v in self.workspace]
+        self.tradeoffs.set_variants(points)
+        chosen = self._selected_variants()
+        if len(chosen) < 2:
+            chosen = list(self.workspace)[:4]
+        self.before_after.set_variants([_point(v) for v in chosen])
+
+    def _variant_menu(self, position: Any) -> None:
+        selected = self._selected_variants()
+        if not selected:
+            return
+        menu = QMenu(self)
+        menu.addAction(self.tr("Rename…"), lambda: self.rename_variant(selected[0].id))
+        menu.addAction(self.tr("Save as…"), self._save_selected)
+        menu.addAction(self.tr("Compare selected"), lambda: self.tabs.setCurrentWidget(
+            self.before_after))
+        menu.addAction(self.tr("Delete"), lambda: self.delete_variants([v.id for v in selected]))
+        menu.popup(self.variants.viewport().mapToGlobal(position))
+
+    def rename_variant(self, variant_id: int, name: str | None = None) -> None:
+        variant = self.workspace.get(variant_id)
+        if name is None:
+            name, accepted = QInputDialog.getText(self, self.tr("Rename variant"),
+                                                  self.tr("New name:"), text=variant.name)
+            if not accepted:
+                return
+        try:
+            self.workspace.rename(variant_id, name)
+        except VariantError as error:
+            self.show_error(self.tr("Cannot rename"), str(error))
+            return
+        if variant is self.current:
+            self._show_variant(variant)
+        self._refresh_variants()
+
+    def delete_variants(self, variant_ids: list[int]) -> None:
+        for variant_id in variant_ids:
+            removed = self.workspace.remove(variant_id)
+            if removed is self.current:
+                self.current = None
+        remaining = list(self.workspace)
+        if self.current is None:
+            if remaining:
+                self._show_variant(remaining[0])
+            else:
+                self.tree.set_result(None)
+                self.show_start_page()
+        self._refresh_variants()
+
+    def _save_selected(self) -> None:
+        variant = (self._selected_variants() or [self.current])[0]
+        if variant is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save variant"),
+                                              f"{variant.name}.pt",
+                                              self.tr("PyTorch model (*.pt)"))
+        if path:
+            self.save_variant(variant.id, path)
+
+    def save_variant(self, variant_id: int, path: str) -> Path | None:
+        variant = self.workspace.get(variant_id)
+        try:
+            saved = save_model(variant.handle, path)
+        except Exception as error:  # SaveError, or an OS error the engine did not foresee
+            self.show_error(self.tr("Cannot save"), str(error).splitlines()[0])
+            return None
+        variant.saved_to = saved
+        return saved
+
+    # --- details ---------------------------------------------------------------------------
 
     def _show_layer(self, node: Any) -> None:
-        self.details.show_node(node, self.handle.module if self.handle is not None else None)
+        module = self.current.handle.module if self.current is not None else None
+        self.details.show_node(node, module)
+        if node is not None:
+            self.tabs.setCurrentWidget(self.details)
 
     def _update_summary(self) -> None:
-        if self.handle is None:
+        if self.current is None:
             self.model_summary.setText("")
             return
-        parts = [self.tr("source: {source}").format(source=self.handle.source)]
-        if self.inspection is not None:
-            result = self.inspection
-            parts.insert(0, self.tr("{params} parameters").format(
+        variant = self.current
+        handle = variant.handle
+        parts = []
+        if variant.inspection is not None:
+            result = variant.inspection
+            parts.append(self.tr("{params} parameters").format(
                 params=format_count(result.params_total)))
-            parts.insert(1, self.tr("{size}").format(size=format_bytes(result.size_bytes)))
+            parts.append(format_bytes(result.size_bytes))
             if result.flops is not None:
-                parts.insert(2, self.tr("{flops} per prediction").format(
+                parts.append(self.tr("{flops} per prediction").format(
                     flops=format_flops(result.flops)))
         else:
-            params = sum(p.numel() for p in self.handle.module.parameters())
-            parts.insert(0, self.tr("{params} parameters").format(params=f"{params:,}"))
-        if self.last_bench is not None:
-            bench = self.last_bench
+            params = sum(p.numel() for p in handle.module.parameters())
+            parts.append(self.tr("{params} parameters").format(params=format_count(params)))
+        parts.append(self.tr("source: {source}").format(source=handle.source))
+        bench = variant.latest_benchmark()
+        if bench is not None:
             parts.append(self.tr("{ms:.2f} ms on {device} ({dtype}, batch {batch})").format(
                 ms=bench.latency_ms["median"], device=bench.device, dtype=bench.dtype,
                 batch=bench.batch_size))
+        if variant.accuracy is not None:
+            parts.append(self.tr("{accuracy:.1f} % accurate on {data}").format(
+                accuracy=100 * variant.accuracy,
+                data=handle.data.name if handle.data is not None else "?"))
         self.model_summary.setText("  ·  ".join(parts))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.runner.shutdown()
+        self.settings.window_geometry = self.saveGeometry()
+        self.settings.window_state = self.saveState()
+        save_settings(self.store, self.settings)
         super().closeEvent(event)
+
+
+def _cpu_only() -> list[DeviceInfo]:
+    return [cpu_device()]
+
+
+def _bench_config(selection: DeviceSelection) -> BenchConfig:
+    return BenchConfig(device=selection.device, dtype=selection.dtype,
+                       batch_size=selection.batch_size, compile=selection.compile,
+                       threads=selection.threads)
+
+
+def _quality(variant: Variant) -> float | None:
+    if variant.accuracy is not None:
+        return variant.accuracy
+    if variant.fidelity is not None:
+        return variant.fidelity.top1_agreement
+    return None
+
+
+def _point(variant: Variant) -> VariantPoint:
+    bench = variant.latest_benchmark()
+    return VariantPoint(
+        name=variant.name,
+        latency_ms=bench.latency_ms["median"] if bench else None,
+        size_bytes=variant.inspection.size_bytes if variant.inspection else None,
+        quality=_quality(variant),
+        quality_label="accuracy" if variant.accuracy is not None else "agreement",
+        device=bench.device if bench else "",
+    )

@@ -74,6 +74,11 @@ def list_devices() -> list[DeviceInfo]:
     return devices
 
 
+def cpu_device() -> DeviceInfo:
+    """The CPU alone, without asking torch about GPUs."""
+    return _cpu_info()
+
+
 def resolve_device(name: str) -> torch.device:
     """Turn a user's device name into a torch.device that exists here, or explain why not."""
     text = name.strip().lower()
