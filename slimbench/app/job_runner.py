@@ -71,10 +71,6 @@ FINISHED_STATES = frozenset({DONE, FAILED, CANCELLED})
 JobFactory = Callable[[], Generator[Progress, Any, Any]]
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("JobRunner", text)
-
-
 @dataclass(eq=False)
 class JobRecord:
     """What the GUI knows about one job. Only the runner changes it, on the GUI thread.
@@ -129,7 +125,9 @@ def user_message(error: BaseException) -> str:
         return str(error)
     lines = str(error).strip().splitlines()
     detail = f"{type(error).__name__}: {lines[0][:200]}" if lines else type(error).__name__
-    return _tr("Internal error: {detail} (details are in the log).").format(detail=detail)
+    return QCoreApplication.translate(
+        "JobRunner", "Internal error: {detail} (details are in the log)."
+    ).format(detail=detail)
 
 
 # --- worker (runs on a pool thread) -------------------------------------------------------
@@ -299,7 +297,12 @@ class JobRunner(QObject):
         job's generator (e.g. ``lambda: bench_job(handle, config)``)."""
         if self._closed:
             raise RuntimeError("The job runner was shut down; it takes no more jobs.")
-        record = JobRecord(id=next(self._ids), title=title, kind=kind, message=_tr("Waiting"))
+        record = JobRecord(
+            id=next(self._ids),
+            title=title,
+            kind=kind,
+            message=QCoreApplication.translate("JobRunner", "Waiting"),
+        )
         self._records[record.id] = record
         self._queue.append((record, job_factory))
         self.job_added.emit(record)
@@ -318,11 +321,15 @@ class JobRunner(QObject):
         running = self._running.get(job_id)
         if running is None:
             self._queue = deque(item for item in self._queue if item[0] is not record)
-            self._finish(record, CANCELLED, message=_tr("Cancelled before it started"))
+            self._finish(
+                record,
+                CANCELLED,
+                message=QCoreApplication.translate("JobRunner", "Cancelled before it started"),
+            )
             self._maybe_idle()
             return True
         running.worker.quit()
-        record.message = _tr("Cancelling…")
+        record.message = QCoreApplication.translate("JobRunner", "Cancelling…")
         self._emit_changed(running)
         return True
 
@@ -394,7 +401,7 @@ class JobRunner(QObject):
             worker.signals.finished.connect(partial(self._on_finished, record.id))
             record.state = RUNNING
             record.started_at = time.monotonic()
-            record.message = _tr("Starting")
+            record.message = QCoreApplication.translate("JobRunner", "Starting")
             self._emit_changed(running)
             self._pool.start(worker)
 
@@ -468,9 +475,11 @@ class JobRunner(QObject):
         elif worker.outcome == "returned" and not record.cancel_requested:
             record.result = worker.result
             record.progress = 1.0
-            self._finish(record, DONE, message=_tr("Finished"))
+            self._finish(record, DONE, message=QCoreApplication.translate("JobRunner", "Finished"))
         else:
-            self._finish(record, CANCELLED, message=_tr("Cancelled"))
+            self._finish(
+                record, CANCELLED, message=QCoreApplication.translate("JobRunner", "Cancelled")
+            )
         worker.exception = None
         worker.result = None
         # Keep the worker (and its signals object) until its pool thread has surely left

@@ -117,7 +117,9 @@ class MainWindow(QMainWindow):
         if self.settings.window_state is not None:
             self.restoreState(self.settings.window_state)
         if devices is None:
-            QTimer.singleShot(0, self._scan_devices)
+            # The GPU scan starts a Python child that imports torch: let the first model load
+            # and inspect before it competes for the processor.
+            QTimer.singleShot(3000, self._scan_devices)
 
     # --- building (and rebuilding after a language or theme change) -----------------------
 
@@ -212,6 +214,8 @@ class MainWindow(QMainWindow):
 
         self.picker = DevicePicker(self._devices or _cpu_only())
         self.picker.setToolTip(self.tr("Where and how the model runs when you benchmark it."))
+        self.picker.set_selection(DeviceSelection(device=self.settings.default_device))
+        self.picker.selection_changed.connect(self._device_chosen)
         self._build_actions()
         if self.current is not None:
             self._show_variant(self.current)
@@ -348,12 +352,17 @@ class MainWindow(QMainWindow):
             self.jobs.add_job(record)
         self.jobs_dock.setWidget(self.jobs)
 
+    def _device_chosen(self, selection: DeviceSelection) -> None:
+        if selection.device != self.settings.default_device:
+            self.settings.default_device = selection.device
+            save_settings(self.store, self.settings)
+
     def _scan_devices(self) -> None:
         from slimbench.engine.devices import list_devices_in_child
         from slimbench.engine.jobs import Progress
 
         def scan() -> Any:
-            yield Progress(0, 1, "Looking for GPUs")
+            yield Progress(0, 1, self.tr("Looking for GPUs"))
             return list_devices_in_child()
 
         self.runner.submit(self.tr("Find devices"), "devices", scan)
@@ -502,6 +511,9 @@ class MainWindow(QMainWindow):
             selection = self.picker.selection()
             self.picker.set_devices(record.result)
             self.picker.set_selection(selection)
+            if self.settings.default_device != selection.device:
+                # The saved device (a GPU) may only now be known.
+                self.picker.set_selection(DeviceSelection(device=self.settings.default_device))
             return
         try:
             variant = self.workspace.get(variant_id) if variant_id is not None else None

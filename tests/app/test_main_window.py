@@ -17,10 +17,11 @@ from PySide6.QtWidgets import QMessageBox
 from slimbench.app.main_window import START_PAGE, WORKBENCH_PAGE, MainWindow
 from slimbench.app.settings import load_settings, open_store
 from slimbench.engine import zoo
-from slimbench.engine.devices import cpu_device
+from slimbench.engine.devices import DeviceInfo, cpu_device
 from slimbench.engine.inspection import inspect_model
 from slimbench.engine.loading import load_model
 from slimbench.engine.measure import BenchConfig
+from slimbench.widgets.device_picker import DeviceSelection
 from slimbench.widgets.layer_tree import PARAMS, SORT_ROLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,10 +180,17 @@ def test_settings_round_trip_recent_models_and_theme(qtbot, store_path) -> None:
     with qtbot.waitSignal(first.model_ready, timeout=SLOW):
         first.open_model("zoo:mlp-cancer")
     first.set_theme("dark")
+    gpu = DeviceInfo(name="cuda:0", kind="cuda", description="Test GPU", memory_bytes=1 << 34,
+                     cores=80, compute_capability="8.0",
+                     dtypes=["float32", "float16", "bfloat16"])
+    first._devices = [cpu_device(), gpu]
+    first.picker.set_devices(first._devices)
+    first.picker.set_selection(DeviceSelection(device="cuda:0"))
     first.close()
     settings = load_settings(open_store(store_path))
     assert settings.recent_models[0] == "zoo:mlp-cancer"
     assert settings.theme == "dark"
+    assert settings.default_device == "cuda:0"
     assert settings.window_geometry is not None
     second = MainWindow(store=open_store(store_path), devices=[cpu_device()])
     qtbot.addWidget(second)
