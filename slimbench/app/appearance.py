@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, Qt, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -24,20 +24,28 @@ class LanguageSwitcher:
     def __init__(self, app: QApplication) -> None:
         self.app = app
         self.translator: QTranslator | None = None
+        #: Qt's own strings (Yes/No, file dialogs), shipped with PySide6.
+        self.qt_translator: QTranslator | None = None
         self.current = "en"
 
     def apply(self, language: str) -> bool:
         """Switch to ``language``; widgets retranslate on the LanguageChange event."""
         code = resolve_language(language)
-        if self.translator is not None:
-            self.app.removeTranslator(self.translator)
-            self.translator = None
+        for installed in (self.translator, self.qt_translator):
+            if installed is not None:
+                self.app.removeTranslator(installed)
+        self.translator = self.qt_translator = None
         self.current = "en"
         if code == "en":
             return True
         translator = QTranslator(self.app)
         if not translator.load(str(TRANSLATIONS_DIR / f"slimbench_{code}.qm")):
             return False
+        qt_translator = QTranslator(self.app)
+        qt_folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if qt_translator.load(f"qtbase_{code}", qt_folder):
+            self.app.installTranslator(qt_translator)
+            self.qt_translator = qt_translator
         self.app.installTranslator(translator)
         self.translator = translator
         self.current = code

@@ -563,7 +563,7 @@ class MainWindow(QMainWindow):
             quality = _quality(variant)
             cells = [
                 variant.name,
-                variant.technique,
+                self._technique_names().get(variant.technique, variant.technique),
                 format_count(variant.inspection.params_total) if variant.inspection else "…",
                 format_bytes(variant.inspection.size_bytes) if variant.inspection else "…",
                 f"{bench.latency_ms['median']:.2f} ms ({bench.device})" if bench else "—",
@@ -580,6 +580,9 @@ class MainWindow(QMainWindow):
                 self.variants.selectRow(row)
         self.variants.blockSignals(False)
         self._update_charts()
+
+    def _technique_names(self) -> dict[str, str]:
+        return {"original": self.tr("original")}
 
     def _selected_variants(self) -> list[Variant]:
         ids = []

@@ -138,28 +138,28 @@ def format_points(delta: float) -> str:
     return number + " " + QCoreApplication.translate("ChartWidget", "pt", "percentage points")
 
 
-def _quality_title(points: Sequence[VariantPoint], context: str) -> str:
+def _quality_title(points: Sequence[VariantPoint]) -> str:
     labels = {p.quality_label for p in points if _known(p.quality)}
     if labels == {"accuracy"}:
-        return QCoreApplication.translate(context, "Accuracy")
+        return QCoreApplication.translate("ChartWidget", "Accuracy")
     if labels == {"agreement"}:
-        return QCoreApplication.translate(context, "Agreement")
-    return QCoreApplication.translate(context, "Quality")
+        return QCoreApplication.translate("ChartWidget", "Agreement")
+    return QCoreApplication.translate("ChartWidget", "Quality")
 
 
-def _quality_explanation(points: Sequence[VariantPoint], context: str) -> str:
+def _quality_explanation(points: Sequence[VariantPoint]) -> str:
     labels = {p.quality_label for p in points if _known(p.quality)}
     if labels == {"accuracy"}:
         return QCoreApplication.translate(
-            context, "Share of the test examples the model gets right. Higher is better."
+            "ChartWidget", "Share of the test examples the model gets right. Higher is better."
         )
     if labels == {"agreement"}:
         return QCoreApplication.translate(
-            context,
+            "ChartWidget",
             "How often the model gives the same answer as the original one. Higher is better.",
         )
     return QCoreApplication.translate(
-        context,
+        "ChartWidget",
         "Accuracy on labelled test data where there is some, otherwise how often the model "
         "gives the same answer as the original one. Higher is better.",
     )
@@ -501,17 +501,17 @@ class BeforeAfterChart(ChartWidget):
         return format_percent(value)
 
     def _make_slots(self, metric: str) -> list[BarSlot]:
-        tr = QCoreApplication.translate
+        translate = QCoreApplication.translate
         values = [self._value(point, metric) for point in self._points]
         base = values[0] if values else None
         slots = []
         for index, (point, value) in enumerate(zip(self._points, values, strict=True)):
             if value is None:
-                slots.append(BarSlot(point.name, None, tr("BeforeAfterChart", "n/a"), ""))
+                slots.append(BarSlot(point.name, None, translate("BeforeAfterChart", "n/a"), ""))
                 continue
             comparison = ""
             if index == 0 and len(values) > 1:
-                comparison = tr("BeforeAfterChart", "baseline")
+                comparison = translate("BeforeAfterChart", "baseline")
             elif index > 0 and base is not None:
                 if metric == "quality":
                     comparison = format_points(value - base)
@@ -639,29 +639,29 @@ class BeforeAfterChart(ChartWidget):
         view.setYRange(0, top, padding=0)
 
     def _set_titles(self) -> None:
-        tr = QCoreApplication.translate
+        translate = QCoreApplication.translate
         muted = _hex(self.muted_color())
         titles = {
             "size": (
-                tr("BeforeAfterChart", "Size"),
-                tr("BeforeAfterChart", "smaller is better"),
-                tr(
+                translate("BeforeAfterChart", "Size"),
+                translate("BeforeAfterChart", "smaller is better"),
+                translate(
                     "BeforeAfterChart",
                     "How much disk space and memory the model's weights take. Smaller is better.",
                 ),
             ),
             "latency": (
-                tr("BeforeAfterChart", "Latency"),
-                tr("BeforeAfterChart", "lower is faster"),
-                tr("BeforeAfterChart", "How long one prediction takes. Lower is faster."),
+                translate("BeforeAfterChart", "Latency"),
+                translate("BeforeAfterChart", "lower is faster"),
+                translate("BeforeAfterChart", "How long one prediction takes. Lower is faster."),
             ),
             "quality": (
-                _quality_title(self._points, "BeforeAfterChart"),
-                tr("BeforeAfterChart", "higher is better"),
-                _quality_explanation(self._points, "BeforeAfterChart"),
+                _quality_title(self._points),
+                translate("BeforeAfterChart", "higher is better"),
+                _quality_explanation(self._points),
             ),
         }
-        compare = tr(
+        compare = translate(
             "BeforeAfterChart",
             "The small text under each value compares it with the first model: 0.25× means a "
             "quarter of its value; pt is the difference in percentage points.",
@@ -782,7 +782,7 @@ class TradeoffScatter(ChartWidget):
         return diameters
 
     def _draw(self) -> None:
-        tr = QCoreApplication.translate
+        translate = QCoreApplication.translate
         text = self.text_color()
         frontier_ids = {id(p) for p in self._frontier}
         self._sizes = self._diameters()
@@ -834,13 +834,14 @@ class TradeoffScatter(ChartWidget):
             self.plot.addItem(label)
             self._labels.append(label)
 
-        quality = _quality_title([p for _, p in self._shown], "TradeoffScatter")
-        self.plot.setLabel("bottom", tr("TradeoffScatter", "Latency (ms), lower is faster"))
+        quality = _quality_title([p for _, p in self._shown])
+        self.plot.setLabel("bottom", translate("TradeoffScatter", "Latency (ms), lower is faster"))
         self.plot.setLabel(
-            "left", tr("TradeoffScatter", "{quality} (%), higher is better").format(quality=quality)
+            "left",
+            translate("TradeoffScatter", "{quality} (%), higher is better").format(quality=quality),
         )
         self.plot.setToolTip(
-            tr(
+            translate(
                 "TradeoffScatter",
                 "Each dot is one version of the model. Further left is faster, higher is more "
                 "accurate, and a bigger dot is a bigger model. The dashed line joins the "
@@ -848,23 +849,23 @@ class TradeoffScatter(ChartWidget):
                 "trade-offs, shown in bold.",
             )
             + "\n\n"
-            + _quality_explanation([p for _, p in self._shown], "TradeoffScatter")
+            + _quality_explanation([p for _, p in self._shown])
         )
         missing = [p.name for p in self._points if not (_known(p.latency_ms) and _known(p.quality))]
         lines = []
         if self._shown:
             lines.append(
-                tr(
+                translate(
                     "TradeoffScatter",
                     "Bigger dots are bigger models. Ringed dots, joined by the dashed line, are "
                     "the best trade-offs.",
                 )
             )
         elif not self._points:
-            lines.append(tr("TradeoffScatter", "No models to compare yet."))
+            lines.append(translate("TradeoffScatter", "No models to compare yet."))
         if missing:
             lines.append(
-                tr("TradeoffScatter", "Not shown, not measured yet: {names}").format(
+                translate("TradeoffScatter", "Not shown, not measured yet: {names}").format(
                     names=", ".join(missing)
                 )
             )
@@ -936,28 +937,32 @@ class TradeoffScatter(ChartWidget):
             label.setPos(view.mapSceneToView(best.topLeft()))
 
     def _describe(self, index: int) -> str:
-        tr = QCoreApplication.translate
+        translate = QCoreApplication.translate
         point = self._points[index]
         lines = [point.name]
         if _known(point.latency_ms):
             lines.append(
-                tr("TradeoffScatter", "Latency: {value}").format(
+                translate("TradeoffScatter", "Latency: {value}").format(
                     value=format_latency(point.latency_ms)  # type: ignore[arg-type]
                 )
             )
         if _known(point.quality):
             lines.append(
-                tr("TradeoffScatter", "{quality}: {value}").format(
-                    quality=_quality_title([point], "TradeoffScatter"),
+                translate("TradeoffScatter", "{quality}: {value}").format(
+                    quality=_quality_title([point]),
                     value=format_percent(point.quality),
                 )
             )
         if point.size_bytes is not None:
             lines.append(
-                tr("TradeoffScatter", "Size: {value}").format(value=format_bytes(point.size_bytes))
+                translate("TradeoffScatter", "Size: {value}").format(
+                    value=format_bytes(point.size_bytes)
+                )
             )
         if point.device:
-            lines.append(tr("TradeoffScatter", "Device: {device}").format(device=point.device))
+            lines.append(
+                translate("TradeoffScatter", "Device: {device}").format(device=point.device)
+            )
         return "\n".join(lines)
 
     def _tip(self, x: float, y: float, data: object) -> str:

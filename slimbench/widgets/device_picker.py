@@ -46,10 +46,6 @@ _SIZE_IN_NAME = re.compile(r"\d\s*[GT]i?B\b", re.IGNORECASE)
 _ENABLED = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
-def _tr(text: str, disambiguation: str | None = None) -> str:
-    return QCoreApplication.translate("DevicePicker", text, disambiguation)
-
-
 @dataclass
 class DeviceSelection:
     """What the user picked; ``device`` is a :attr:`DeviceInfo.name` (what ``--device`` takes).
@@ -73,7 +69,7 @@ def _memory_text(value: int | None) -> str:
         return ""
     gib = value / (1 << 30)
     if gib >= 10:
-        return _tr("{count} GB").format(count=round(gib))
+        return QCoreApplication.translate("DevicePicker", "{count} GB").format(count=round(gib))
     return format_bytes(value)
 
 
@@ -82,20 +78,26 @@ def device_label(info: DeviceInfo) -> str:
     if info.kind == "cpu":
         threads = info.threads or info.cores
         if threads:
-            return _tr("CPU — {name} ({count} threads)").format(
-                name=info.description, count=threads
-            )
-        return _tr("CPU — {name}").format(name=info.description)
+            return QCoreApplication.translate(
+                "DevicePicker", "CPU — {name} ({count} threads)"
+            ).format(name=info.description, count=threads)
+        return QCoreApplication.translate("DevicePicker", "CPU — {name}").format(
+            name=info.description
+        )
     if info.kind == "cuda":
         index = info.name.partition(":")[2] or "0"
         memory = _memory_text(info.memory_bytes)
         if memory and not _SIZE_IN_NAME.search(info.description):  # "NVIDIA H100 80GB HBM3"
-            return _tr("GPU {index} — {name} ({memory})").format(
-                index=index, name=info.description, memory=memory
-            )
-        return _tr("GPU {index} — {name}").format(index=index, name=info.description)
+            return QCoreApplication.translate(
+                "DevicePicker", "GPU {index} — {name} ({memory})"
+            ).format(index=index, name=info.description, memory=memory)
+        return QCoreApplication.translate("DevicePicker", "GPU {index} — {name}").format(
+            index=index, name=info.description
+        )
     if info.kind == "mps":
-        return _tr("GPU — {name}").format(name=info.description)
+        return QCoreApplication.translate("DevicePicker", "GPU — {name}").format(
+            name=info.description
+        )
     return f"{info.name} — {info.description}"
 
 
@@ -103,51 +105,75 @@ def device_tooltip(info: DeviceInfo) -> str:
     """A few sentences about a device for someone who does not know the jargon."""
     lines: list[str] = []
     if info.kind == "cpu":
-        lines.append(_tr("The computer's main processor."))
+        lines.append(QCoreApplication.translate("DevicePicker", "The computer's main processor."))
         if info.cores:
-            lines.append(_tr("It can run {count} threads at once.").format(count=info.cores))
+            lines.append(
+                QCoreApplication.translate(
+                    "DevicePicker", "It can run {count} threads at once."
+                ).format(count=info.cores)
+            )
         if info.memory_bytes:
             lines.append(
-                _tr("System memory: {memory}.").format(memory=_memory_text(info.memory_bytes))
+                QCoreApplication.translate("DevicePicker", "System memory: {memory}.").format(
+                    memory=_memory_text(info.memory_bytes)
+                )
             )
         fast = [flag for flag in info.features if not flag.startswith("torch:")]
         if fast:
             lines.append(
-                _tr("Special instructions that speed up models: {names}.").format(
-                    names=", ".join(fast)
-                )
+                QCoreApplication.translate(
+                    "DevicePicker", "Special instructions that speed up models: {names}."
+                ).format(names=", ".join(fast))
             )
     elif info.kind == "cuda":
-        lines.append(_tr("A graphics card (NVIDIA GPU); usually much faster than the processor."))
+        lines.append(
+            QCoreApplication.translate(
+                "DevicePicker",
+                "A graphics card (NVIDIA GPU); usually much faster than the processor.",
+            )
+        )
         if info.memory_bytes:
             lines.append(
-                _tr("Its own memory: {memory}.").format(memory=_memory_text(info.memory_bytes))
+                QCoreApplication.translate("DevicePicker", "Its own memory: {memory}.").format(
+                    memory=_memory_text(info.memory_bytes)
+                )
             )
         if info.compute_capability:
             lines.append(
-                _tr("Compute capability {version} (its hardware generation).").format(
-                    version=info.compute_capability
-                )
+                QCoreApplication.translate(
+                    "DevicePicker", "Compute capability {version} (its hardware generation)."
+                ).format(version=info.compute_capability)
             )
     elif info.kind == "mps":
-        lines.append(_tr("The Apple graphics processor, used through Metal."))
-    lines.append(_tr("Device name for the command line: {name}").format(name=info.name))
+        lines.append(
+            QCoreApplication.translate(
+                "DevicePicker", "The Apple graphics processor, used through Metal."
+            )
+        )
+    lines.append(
+        QCoreApplication.translate(
+            "DevicePicker", "Device name for the command line: {name}"
+        ).format(name=info.name)
+    )
     return "\n".join(lines)
 
 
 def dtype_tooltip(dtype: str) -> str:
     """What a number format means, in one or two sentences."""
     texts = {
-        "float32": _tr(
-            "Full precision: 4 bytes per number. The safe default that every device supports."
+        "float32": QCoreApplication.translate(
+            "DevicePicker",
+            "Full precision: 4 bytes per number. The safe default that every device supports.",
         ),
-        "bfloat16": _tr(
+        "bfloat16": QCoreApplication.translate(
+            "DevicePicker",
             "Half the memory of float32 with the same range of values, slightly less precise. "
-            "Much faster on recent processors and GPUs."
+            "Much faster on recent processors and GPUs.",
         ),
-        "float16": _tr(
+        "float16": QCoreApplication.translate(
+            "DevicePicker",
             "Half the memory of float32 and more precise than bfloat16, but very large or "
-            "very small values can overflow. Fast on most GPUs."
+            "very small values can overflow. Fast on most GPUs.",
         ),
     }
     return texts.get(dtype, dtype)
@@ -158,16 +184,21 @@ def unsupported_dtype_reason(info: DeviceInfo, dtype: str) -> str:
     if info.kind == "cuda" and dtype == "bfloat16":
         needed = ".".join(str(part) for part in BF16_MIN_CAPABILITY)
         if info.compute_capability:
-            return _tr(
+            return QCoreApplication.translate(
+                "DevicePicker",
                 "This GPU has no fast bfloat16 (needs compute capability {needed}; "
-                "this one has {actual})."
+                "this one has {actual}).",
             ).format(needed=needed, actual=info.compute_capability)
-        return _tr("This GPU has no fast bfloat16 (needs compute capability {needed}).").format(
-            needed=needed
-        )
+        return QCoreApplication.translate(
+            "DevicePicker", "This GPU has no fast bfloat16 (needs compute capability {needed})."
+        ).format(needed=needed)
     if info.kind == "cpu":
-        return _tr("This processor does not support {dtype}.").format(dtype=dtype)
-    return _tr("This device does not support {dtype}.").format(dtype=dtype)
+        return QCoreApplication.translate(
+            "DevicePicker", "This processor does not support {dtype}."
+        ).format(dtype=dtype)
+    return QCoreApplication.translate(
+        "DevicePicker", "This device does not support {dtype}."
+    ).format(dtype=dtype)
 
 
 def _has_gpu(devices: Sequence[DeviceInfo]) -> bool:
@@ -208,7 +239,7 @@ class DevicePicker(QWidget):
         self._compile_available = compile_available
         self._last: DeviceSelection | None = None
 
-        self.device_label = QLabel(_tr("Device:"), self)
+        self.device_label = QLabel(QCoreApplication.translate("DevicePicker", "Device:"), self)
         self.device_combo = QComboBox(self)
         self.device_combo.setObjectName("deviceCombo")
         self._device_model = QStandardItemModel(self.device_combo)
@@ -220,7 +251,7 @@ class DevicePicker(QWidget):
         self.device_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.device_label.setBuddy(self.device_combo)
 
-        self.dtype_label = QLabel(_tr("Precision:"), self)
+        self.dtype_label = QLabel(QCoreApplication.translate("DevicePicker", "Precision:"), self)
         self.dtype_combo = QComboBox(self)
         self.dtype_combo.setObjectName("dtypeCombo")
         self._dtype_model = QStandardItemModel(self.dtype_combo)
@@ -232,21 +263,25 @@ class DevicePicker(QWidget):
             item.setFlags(_ENABLED)
             self._dtype_model.appendRow(item)
         self.dtype_label.setBuddy(self.dtype_combo)
-        precision_help = _tr(
+        precision_help = QCoreApplication.translate(
+            "DevicePicker",
             "How numbers are stored while the model runs. Smaller formats use less memory "
-            "and are often faster, at a small cost in accuracy."
+            "and are often faster, at a small cost in accuracy.",
         )
         self.dtype_label.setToolTip(precision_help)
 
-        self.compile_check = QCheckBox(_tr("Compile (torch.compile)"), self)
+        self.compile_check = QCheckBox(
+            QCoreApplication.translate("DevicePicker", "Compile (torch.compile)"), self
+        )
         self.compile_check.setObjectName("compileCheck")
-        self._compile_tooltip = _tr(
+        self._compile_tooltip = QCoreApplication.translate(
+            "DevicePicker",
             "Turns the model into optimised code the first time it runs: slower first run, "
-            "often faster afterwards."
+            "often faster afterwards.",
         )
         self.set_compile_available(compile_available, compile_reason)
 
-        self.threads_label = QLabel(_tr("Threads:"), self)
+        self.threads_label = QLabel(QCoreApplication.translate("DevicePicker", "Threads:"), self)
         self.threads_spin = QSpinBox(self)
         self.threads_spin.setObjectName("threadsSpin")
         self.threads_spin.setAccelerated(True)
@@ -255,15 +290,16 @@ class DevicePicker(QWidget):
         )
         self.threads_label.setBuddy(self.threads_spin)
 
-        self.batch_label = QLabel(_tr("Batch size:"), self)
+        self.batch_label = QLabel(QCoreApplication.translate("DevicePicker", "Batch size:"), self)
         self.batch_spin = QSpinBox(self)
         self.batch_spin.setObjectName("batchSpin")
         self.batch_spin.setRange(1, MAX_BATCH_SIZE)
         self.batch_spin.setValue(1)
         self.batch_spin.setAccelerated(True)
-        batch_help = _tr(
+        batch_help = QCoreApplication.translate(
+            "DevicePicker",
             "How many inputs the model handles at once. Bigger batches usually get through "
-            "more inputs per second, but each one takes longer and uses more memory."
+            "more inputs per second, but each one takes longer and uses more memory.",
         )
         self.batch_spin.setToolTip(batch_help)
         self.batch_label.setToolTip(batch_help)
@@ -333,11 +369,14 @@ class DevicePicker(QWidget):
                     if _has_gpu(self._devices)
                     else [
                         (
-                            _tr("No CUDA GPU found on this computer"),
-                            _tr(
+                            QCoreApplication.translate(
+                                "DevicePicker", "No CUDA GPU found on this computer"
+                            ),
+                            QCoreApplication.translate(
+                                "DevicePicker",
                                 "PyTorch sees no NVIDIA graphics card here, or this copy of "
                                 "PyTorch was built without GPU support. Models run on the "
-                                "processor (CPU)."
+                                "processor (CPU).",
                             ),
                         )
                     ]
@@ -400,7 +439,10 @@ class DevicePicker(QWidget):
             self.compile_check.setToolTip(self._compile_tooltip)
         else:
             self.compile_check.setToolTip(
-                reason or _tr("torch.compile cannot run on this computer.")
+                reason
+                or QCoreApplication.translate(
+                    "DevicePicker", "torch.compile cannot run on this computer."
+                )
             )
         self._emit_if_changed()
 
@@ -464,17 +506,19 @@ class DevicePicker(QWidget):
                 self.threads_spin.setRange(1, top)
                 self.threads_spin.setValue(min(self._cpu_threads or top, top))
                 threads_apply = True
-                tooltip = _tr(
+                tooltip = QCoreApplication.translate(
+                    "DevicePicker",
                     "How many of the processor's threads the model may use (1 to {count}). "
-                    "More is usually faster, until other programs compete for them."
+                    "More is usually faster, until other programs compete for them.",
                 ).format(count=top)
             else:
                 self.threads_spin.setRange(0, 0)
                 self.threads_spin.setSpecialValueText("—")
                 threads_apply = False
-                tooltip = _tr(
+                tooltip = QCoreApplication.translate(
+                    "DevicePicker",
                     "Only used when running on the processor (CPU): a GPU decides by itself "
-                    "how to spread the work."
+                    "how to spread the work.",
                 )
         finally:
             self.threads_spin.blockSignals(False)

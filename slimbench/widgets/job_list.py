@@ -56,20 +56,16 @@ _PROGRESS_STEPS = 1000
 ELAPSED_TICK_MS = 500
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("JobListWidget", text)
-
-
 def state_label(state: str, cancel_requested: bool = False) -> str:
     """The translated word shown for a job's state."""
     if state == "running" and cancel_requested:
-        return _tr("Cancelling")
+        return QCoreApplication.translate("JobListWidget", "Cancelling")
     labels = {
-        "queued": _tr("Queued"),
-        "running": _tr("Running"),
-        "done": _tr("Done"),
-        "failed": _tr("Failed"),
-        "cancelled": _tr("Cancelled"),
+        "queued": QCoreApplication.translate("JobListWidget", "Queued"),
+        "running": QCoreApplication.translate("JobListWidget", "Running"),
+        "done": QCoreApplication.translate("JobListWidget", "Done"),
+        "failed": QCoreApplication.translate("JobListWidget", "Failed"),
+        "cancelled": QCoreApplication.translate("JobListWidget", "Cancelled"),
     }
     return labels.get(state, state)
 
@@ -79,7 +75,9 @@ def format_elapsed(seconds: float | None) -> str:
     if seconds is None:
         return ""
     if seconds < 60:
-        return _tr("{seconds} s").format(seconds=f"{seconds:.1f}")
+        return QCoreApplication.translate("JobListWidget", "{seconds} s").format(
+            seconds=f"{seconds:.1f}"
+        )
     whole = int(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
@@ -100,7 +98,14 @@ class JobListWidget(QWidget):
         self.table = QTableWidget(0, 6, self)
         self.table.setObjectName("jobTable")
         self.table.setHorizontalHeaderLabels(
-            [_tr("Job"), _tr("State"), _tr("Progress"), _tr("Elapsed"), _tr("Message"), ""]
+            [
+                QCoreApplication.translate("JobListWidget", "Job"),
+                QCoreApplication.translate("JobListWidget", "State"),
+                QCoreApplication.translate("JobListWidget", "Progress"),
+                QCoreApplication.translate("JobListWidget", "Elapsed"),
+                QCoreApplication.translate("JobListWidget", "Message"),
+                "",
+            ]
         )
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -118,19 +123,27 @@ class JobListWidget(QWidget):
         metrics = self.fontMetrics()
         widths = {
             TITLE: metrics.horizontalAdvance("M") * 18,
-            STATE: metrics.horizontalAdvance(_tr("Cancelling")) + 24,
+            STATE: metrics.horizontalAdvance(
+                QCoreApplication.translate("JobListWidget", "Cancelling")
+            )
+            + 24,
             PROGRESS: metrics.horizontalAdvance("M") * 9,
             ELAPSED: metrics.horizontalAdvance("00:00:00") + 16,
-            ACTION: metrics.horizontalAdvance(_tr("Cancel")) + 36,
+            ACTION: metrics.horizontalAdvance(QCoreApplication.translate("JobListWidget", "Cancel"))
+            + 36,
         }
         for column, width in widths.items():
             self.table.setColumnWidth(column, width)
         header.setMinimumSectionSize(metrics.horizontalAdvance("M") * 3)
         self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 14)
 
-        self.clear_button = QPushButton(_tr("Clear finished"), self)
+        self.clear_button = QPushButton(
+            QCoreApplication.translate("JobListWidget", "Clear finished"), self
+        )
         self.clear_button.setObjectName("clearFinished")
-        self.clear_button.setToolTip(_tr("Remove finished jobs from this list"))
+        self.clear_button.setToolTip(
+            QCoreApplication.translate("JobListWidget", "Remove finished jobs from this list")
+        )
         self.clear_button.clicked.connect(self.clear_finished)
         self.clear_button.setEnabled(False)
 
@@ -173,9 +186,13 @@ class JobListWidget(QWidget):
         bar.setFormat("%p%")
         bar.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setCellWidget(row, PROGRESS, bar)
-        button = QPushButton(_tr("Cancel"))
+        button = QPushButton(QCoreApplication.translate("JobListWidget", "Cancel"))
         button.setObjectName(f"cancelJob{record.id}")
-        button.setToolTip(_tr("Stop this job; the original model is left unchanged"))
+        button.setToolTip(
+            QCoreApplication.translate(
+                "JobListWidget", "Stop this job; the original model is left unchanged"
+            )
+        )
         button.clicked.connect(partial(self._request_cancel, record.id))
         self.table.setCellWidget(row, ACTION, button)
         self._apply(row, record)

@@ -1,0 +1,1284 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>BeforeAfterChart</name>
+    <message>
+        <location filename="../../widgets/charts.py" line="510"/>
+        <source>n/a</source>
+        <extracomment>Slots narrower than this, in pixels, are numbered instead of named. Value texts shrink to fit their bars down to this fraction of the normal font.</extracomment>
+        <translation>无数据</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="514"/>
+        <source>baseline</source>
+        <translation>基准</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="646"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="647"/>
+        <source>smaller is better</source>
+        <translation>越小越好</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="648"/>
+        <source>How much disk space and memory the model&apos;s weights take. Smaller is better.</source>
+        <translation>模型权重占用的磁盘空间和内存。越小越好。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="654"/>
+        <source>Latency</source>
+        <translation>延迟</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="655"/>
+        <source>lower is faster</source>
+        <translation>越低越快</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="656"/>
+        <source>How long one prediction takes. Lower is faster.</source>
+        <translation>完成一次预测所需的时间。越低越快。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="660"/>
+        <source>higher is better</source>
+        <translation>越高越好</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="664"/>
+        <source>The small text under each value compares it with the first model: 0.25× means a quarter of its value; pt is the difference in percentage points.</source>
+        <translation>每个数值下方的小字是与第一个模型的对比：0.25× 表示其数值的四分之一；pt 表示相差的百分点。</translation>
+    </message>
+</context>
+<context>
+    <name>ChartWidget</name>
+    <message>
+        <location filename="../../widgets/charts.py" line="122"/>
+        <source>ms</source>
+        <comment>milliseconds</comment>
+        <extracomment>Variant colours, in order: the Okabe–Ito set without its yellow, distinct for colour-blind readers and readable on light and dark backgrounds alike. :class:`LiveCurve` redraws at most this often, in milliseconds. Point diameters of :class:`TradeoffScatter`, in pixels.</extracomment>
+        <translation>ms</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="138"/>
+        <source>pt</source>
+        <comment>percentage points</comment>
+        <translation>pt</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="144"/>
+        <source>Accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="146"/>
+        <source>Agreement</source>
+        <translation>一致率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="147"/>
+        <source>Quality</source>
+        <translation>质量</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="153"/>
+        <source>Share of the test examples the model gets right. Higher is better.</source>
+        <translation>模型答对的测试样本比例。越高越好。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="157"/>
+        <source>How often the model gives the same answer as the original one. Higher is better.</source>
+        <translation>模型与原始模型给出相同答案的比例。越高越好。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="161"/>
+        <source>Accuracy on labelled test data where there is some, otherwise how often the model gives the same answer as the original one. Higher is better.</source>
+        <translation>有带标签的测试数据时为准确率，否则为与原始模型给出相同答案的比例。越高越好。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="234"/>
+        <source>Export PNG…</source>
+        <translation>导出 PNG…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="240"/>
+        <source>Export chart as PNG</source>
+        <translation>将图表导出为 PNG</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="242"/>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+</context>
+<context>
+    <name>DevicePicker</name>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="72"/>
+        <source>{count} GB</source>
+        <extracomment>The number formats offered, in menu order. CUDA compute capability from which a GPU has fast bfloat16 (Ampere). The :class:`DeviceInfo` behind a device entry (None for an unavailable one). The dtype name behind a dtype entry. A memory size already in a GPU&apos;s name, which then needs no second one in brackets.</extracomment>
+        <translation>{count} GB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="81"/>
+        <source>CPU — {name} ({count} threads)</source>
+        <translation>CPU — {name}（{count} 线程）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="84"/>
+        <source>CPU — {name}</source>
+        <translation>CPU — {name}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="91"/>
+        <source>GPU {index} — {name} ({memory})</source>
+        <translation>GPU {index} — {name}（{memory}）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="94"/>
+        <source>GPU {index} — {name}</source>
+        <translation>GPU {index} — {name}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="98"/>
+        <source>GPU — {name}</source>
+        <translation>GPU — {name}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="108"/>
+        <source>The computer&apos;s main processor.</source>
+        <translation>计算机的主处理器。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="111"/>
+        <source>It can run {count} threads at once.</source>
+        <translation>可同时运行 {count} 个线程。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="117"/>
+        <source>System memory: {memory}.</source>
+        <translation>系统内存：{memory}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="124"/>
+        <source>Special instructions that speed up models: {names}.</source>
+        <translation>可加速模型的特殊指令：{names}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="130"/>
+        <source>A graphics card (NVIDIA GPU); usually much faster than the processor.</source>
+        <translation>显卡（NVIDIA GPU），通常比处理器快得多。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="137"/>
+        <source>Its own memory: {memory}.</source>
+        <translation>显存：{memory}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="143"/>
+        <source>Compute capability {version} (its hardware generation).</source>
+        <translation>计算能力 {version}（代表其硬件代际）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="149"/>
+        <source>The Apple graphics processor, used through Metal.</source>
+        <translation>Apple 图形处理器，通过 Metal 使用。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="154"/>
+        <source>Device name for the command line: {name}</source>
+        <translation>命令行中的设备名：{name}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="164"/>
+        <source>Full precision: 4 bytes per number. The safe default that every device supports.</source>
+        <translation>全精度：每个数占 4 字节。所有设备都支持的稳妥默认值。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="168"/>
+        <source>Half the memory of float32 with the same range of values, slightly less precise. Much faster on recent processors and GPUs.</source>
+        <translation>内存只需 float32 的一半，数值范围相同，精度略低。在较新的处理器和 GPU 上快得多。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="173"/>
+        <source>Half the memory of float32 and more precise than bfloat16, but very large or very small values can overflow. Fast on most GPUs.</source>
+        <translation>内存只需 float32 的一半，精度高于 bfloat16，但极大或极小的数值可能溢出。在大多数 GPU 上很快。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="187"/>
+        <source>This GPU has no fast bfloat16 (needs compute capability {needed}; this one has {actual}).</source>
+        <translation>此 GPU 没有快速的 bfloat16（需要计算能力 {needed}，此 GPU 为 {actual}）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="192"/>
+        <source>This GPU has no fast bfloat16 (needs compute capability {needed}).</source>
+        <translation>此 GPU 没有快速的 bfloat16（需要计算能力 {needed}）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="196"/>
+        <source>This processor does not support {dtype}.</source>
+        <translation>此处理器不支持 {dtype}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="199"/>
+        <source>This device does not support {dtype}.</source>
+        <translation>此设备不支持 {dtype}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="242"/>
+        <source>Device:</source>
+        <extracomment>Emitted with the new :class:`DeviceSelection` whenever any choice changes.</extracomment>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="254"/>
+        <source>Precision:</source>
+        <translation>精度：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="266"/>
+        <source>How numbers are stored while the model runs. Smaller formats use less memory and are often faster, at a small cost in accuracy.</source>
+        <translation>模型运行时数值的存储格式。较小的格式占用内存更少，通常也更快，但准确率会略有损失。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="274"/>
+        <source>Compile (torch.compile)</source>
+        <translation>编译 (torch.compile)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="277"/>
+        <source>Turns the model into optimised code the first time it runs: slower first run, often faster afterwards.</source>
+        <translation>首次运行时把模型转换为优化过的代码：首次运行较慢，之后通常更快。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="284"/>
+        <source>Threads:</source>
+        <translation>线程数：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="293"/>
+        <source>Batch size:</source>
+        <translation>批大小：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="299"/>
+        <source>How many inputs the model handles at once. Bigger batches usually get through more inputs per second, but each one takes longer and uses more memory.</source>
+        <translation>模型一次处理的输入个数。批越大，通常每秒能处理越多输入，但每批耗时更长、占用内存更多。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="372"/>
+        <source>No CUDA GPU found on this computer</source>
+        <translation>此计算机上未找到 CUDA GPU</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="375"/>
+        <source>PyTorch sees no NVIDIA graphics card here, or this copy of PyTorch was built without GPU support. Models run on the processor (CPU).</source>
+        <translation>PyTorch 在这台计算机上找不到 NVIDIA 显卡，或当前安装的 PyTorch 不支持 GPU。模型将在处理器（CPU）上运行。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="443"/>
+        <source>torch.compile cannot run on this computer.</source>
+        <translation>此计算机上无法运行 torch.compile。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="509"/>
+        <source>How many of the processor&apos;s threads the model may use (1 to {count}). More is usually faster, until other programs compete for them.</source>
+        <translation>模型可使用的处理器线程数（1 到 {count}）。通常越多越快，直到与其他程序争用线程为止。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/device_picker.py" line="518"/>
+        <source>Only used when running on the processor (CPU): a GPU decides by itself how to spread the work.</source>
+        <translation>仅在处理器（CPU）上运行时使用：GPU 会自行决定如何分配工作。</translation>
+    </message>
+</context>
+<context>
+    <name>JobListWidget</name>
+    <message>
+        <location filename="../../widgets/job_list.py" line="62"/>
+        <location filename="../../widgets/job_list.py" line="127"/>
+        <source>Cancelling</source>
+        <extracomment>Readable on light and dark backgrounds alike.</extracomment>
+        <translation>正在取消</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="64"/>
+        <source>Queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="65"/>
+        <source>Running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="66"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="67"/>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="68"/>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="78"/>
+        <source>{seconds} s</source>
+        <translation>{seconds} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="102"/>
+        <source>Job</source>
+        <extracomment>The user asked to cancel this job (by its id).</extracomment>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="103"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="104"/>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="105"/>
+        <source>Elapsed</source>
+        <translation>用时</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="106"/>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="132"/>
+        <location filename="../../widgets/job_list.py" line="189"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="141"/>
+        <source>Clear finished</source>
+        <translation>清除已结束</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="145"/>
+        <source>Remove finished jobs from this list</source>
+        <translation>从列表中移除已结束的任务</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/job_list.py" line="192"/>
+        <source>Stop this job; the original model is left unchanged</source>
+        <translation>停止此任务；原始模型保持不变</translation>
+    </message>
+</context>
+<context>
+    <name>JobRunner</name>
+    <message>
+        <location filename="../../app/job_runner.py" line="128"/>
+        <source>Internal error: {detail} (details are in the log).</source>
+        <extracomment>Every state a job can be in, in the order it passes through them. States a job never leaves. Metrics of the latest Progress. Class name of the error (e.g. &quot;UntrustedPickleError&quot;), so the window can offer a follow-up such as &quot;trust this file&quot;; the exception itself is not kept (it would pin the job&apos;s frames and models in memory).</extracomment>
+        <translation>内部错误：{detail}（详情见日志）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/job_runner.py" line="304"/>
+        <source>Waiting</source>
+        <extracomment>Progress is waiting in ``take_progress()`` (posted only when the list was empty). &quot;returned&quot;, &quot;errored&quot; or &quot;aborted&quot; once run() ended; None before. No job is queued or running any more (used by wait_all).</extracomment>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <location filename="../../app/job_runner.py" line="327"/>
+        <source>Cancelled before it started</source>
+        <translation>开始前已取消</translation>
+    </message>
+    <message>
+        <location filename="../../app/job_runner.py" line="332"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location filename="../../app/job_runner.py" line="404"/>
+        <source>Starting</source>
+        <translation>正在启动</translation>
+    </message>
+    <message>
+        <location filename="../../app/job_runner.py" line="478"/>
+        <source>Finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../../app/job_runner.py" line="481"/>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+</context>
+<context>
+    <name>LayerDetails</name>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="739"/>
+        <source>Path</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="740"/>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="741"/>
+        <source>Data type</source>
+        <translation>数据类型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="742"/>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="743"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="744"/>
+        <source>FLOPs</source>
+        <translation>FLOPs</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="745"/>
+        <source>Output shape</source>
+        <translation>输出形状</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="746"/>
+        <source>Sparsity</source>
+        <translation>稀疏度</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="783"/>
+        <source>Weight value</source>
+        <translation>权重值</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="784"/>
+        <source>Count</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="828"/>
+        <source>No layer selected</source>
+        <translation>未选择层</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="832"/>
+        <source>Select a layer to see its details.</source>
+        <translation>选择一个层以查看其详细信息。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="841"/>
+        <source>The weights are not loaded, so there is no histogram.</source>
+        <translation>权重未加载，因此没有直方图。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="850"/>
+        <source>This layer is not in the loaded model any more.</source>
+        <translation>已加载的模型中已不再有该层。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="867"/>
+        <source>(the whole model)</source>
+        <translation>（整个模型）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="874"/>
+        <source>{total} with sublayers, {own} its own</source>
+        <translation>含子层共 {total}，自身 {own}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="882"/>
+        <source>({bytes} bytes)</source>
+        <translation>({bytes} 字节)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="888"/>
+        <source>Unknown (no example inputs, or the layer was not called)</source>
+        <translation>未知（没有示例输入，或该层未被调用）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="899"/>
+        <source>{percent} ({zeros} of {total} zero)</source>
+        <translation>{percent}（{total} 个中有 {zeros} 个为零）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="908"/>
+        <source>This layer has no weights of its own.</source>
+        <translation>该层没有自身的权重。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="910"/>
+        <source>Its {count} parameters belong to the layers inside it.</source>
+        <translation>它的 {count} 个参数都属于其内部的层。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="929"/>
+        <source>Own weights ({names}): {shown} sampled of {total} values</source>
+        <translation>自身权重（{names}）：从 {total} 个值中抽样 {shown} 个</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="933"/>
+        <source>Own weights ({names}): {total} values</source>
+        <translation>自身权重（{names}）：{total} 个值</translation>
+    </message>
+</context>
+<context>
+    <name>LayerTreeModel</name>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="103"/>
+        <source>T</source>
+        <comment>trillion</comment>
+        <extracomment>Raw values for sorting: ints and floats for numeric columns, natural-order keys for text. The :class:`LayerNode` behind a row (any column). Shown where a value is unknown or does not apply. At most this many weight values go into a histogram (sampled with a fixed seed).</extracomment>
+        <translation>T</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="104"/>
+        <source>B</source>
+        <comment>billion</comment>
+        <translation>B</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="105"/>
+        <source>M</source>
+        <comment>million</comment>
+        <translation>M</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="106"/>
+        <source>k</source>
+        <comment>thousand</comment>
+        <translation>k</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="117"/>
+        <source>TB</source>
+        <translation>TB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="118"/>
+        <source>GB</source>
+        <translation>GB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="119"/>
+        <source>MB</source>
+        <translation>MB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="120"/>
+        <source>kB</source>
+        <translation>kB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="129"/>
+        <source>B</source>
+        <comment>bytes</comment>
+        <translation>B</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="136"/>
+        <source>FLOP</source>
+        <translation>FLOP</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="147"/>
+        <source>scalar</source>
+        <translation>标量</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="180"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="181"/>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="182"/>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="183"/>
+        <source>% of total</source>
+        <translation>占比</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="184"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="185"/>
+        <source>FLOPs</source>
+        <translation>FLOPs</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="186"/>
+        <source>Output shape</source>
+        <translation>输出形状</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="187"/>
+        <source>Sparsity</source>
+        <translation>稀疏度</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="193"/>
+        <source>The layer&apos;s name inside its parent; the top row is the whole model.</source>
+        <translation>层在其父层中的名称；最上面一行是整个模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="197"/>
+        <source>The kind of layer (its PyTorch class), such as Linear or Conv2d.</source>
+        <translation>层的种类（即其 PyTorch 类），例如 Linear 或 Conv2d。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="200"/>
+        <source>Numbers the layer learned during training; fewer means a smaller model.</source>
+        <translation>该层在训练中学到的数值；越少模型越小。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="204"/>
+        <source>This layer&apos;s share of all the model&apos;s parameters.</source>
+        <translation>该层参数占模型全部参数的比例。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="207"/>
+        <source>Memory the layer&apos;s weights and buffers really take, at their stored precision.</source>
+        <translation>该层的权重和缓冲区按存储精度实际占用的内存。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="211"/>
+        <source>Arithmetic operations for one pass over the example input; fewer usually means faster. Shown as — when the model was not run with example inputs.</source>
+        <translation>对示例输入计算一遍所需的算术运算次数；通常越少越快。模型未用示例输入运行过时显示为 —。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="216"/>
+        <source>Size of what the layer produces for the example input (batch first).</source>
+        <translation>该层对示例输入所产生输出的尺寸（批维度在前）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="220"/>
+        <source>Share of this layer&apos;s weights that are exactly zero. Zeros only make a model smaller or faster when whole channels are removed or the file is saved sparse.</source>
+        <translation>该层权重中恰好为零的比例。只有移除整个通道或以稀疏格式保存文件时，零值才会让模型变小或变快。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="428"/>
+        <source>(the whole model)</source>
+        <translation>（整个模型）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="431"/>
+        <source>{total} parameters, {own} of them in this layer itself</source>
+        <translation>{total} 个参数，其中 {own} 个属于该层本身</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="435"/>
+        <source>{bytes} bytes</source>
+        <translation>{bytes} 字节</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="440"/>
+        <source>Unknown: the model was not run with example inputs, or this layer was not called.</source>
+        <translation>未知：模型未用示例输入运行过，或该层未被调用。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="445"/>
+        <source>{flops} FLOPs</source>
+        <translation>{flops} FLOPs</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="449"/>
+        <source>{zeros} of {total} weights are zero</source>
+        <translation>{total} 个权重中有 {zeros} 个为零</translation>
+    </message>
+</context>
+<context>
+    <name>LayerTreeView</name>
+    <message>
+        <location filename="../../widgets/layer_tree.py" line="521"/>
+        <source>Filter layers by name or type…</source>
+        <extracomment>Levels expanded when a result is shown.</extracomment>
+        <translation>按名称或类型筛选层…</translation>
+    </message>
+</context>
+<context>
+    <name>LiveCurve</name>
+    <message>
+        <location filename="../../widgets/charts.py" line="1062"/>
+        <source>Values from the running job, as they arrive. The dashed line is the median: half of the values are below it. p90: nine in ten values are below it.</source>
+        <translation>正在运行的任务实时产生的数值。虚线是中位数：一半的数值低于它。p90：十分之九的数值低于它。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="1103"/>
+        <source>Sample</source>
+        <translation>样本</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="1144"/>
+        <source>median {median} · p90 {p90}</source>
+        <translation>中位数 {median} · p90 {p90}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../app/main_window.py" line="132"/>
+        <source>Jobs</source>
+        <extracomment>Emitted once the first model is inspected (start-up measurements wait for it).</extracomment>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="139"/>
+        <source>No model loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="157"/>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="158"/>
+        <source>Live</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="159"/>
+        <source>Before / after</source>
+        <translation>前后对比</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="160"/>
+        <source>Trade-offs</source>
+        <translation>权衡</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="161"/>
+        <source>Measurements of the running job as they arrive.</source>
+        <translation>正在运行的任务的实时测量结果。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="163"/>
+        <source>Size, speed and quality of the selected variants next to each other.</source>
+        <translation>并排对比所选变体的大小、速度和质量。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="165"/>
+        <source>Every variant by speed and quality; the line joins the best trade-offs.</source>
+        <translation>按速度和质量展示每个变体；连线连接最佳权衡。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="170"/>
+        <source>Variant</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="170"/>
+        <source>Technique</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="170"/>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="170"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="171"/>
+        <location filename="../../app/main_window.py" line="465"/>
+        <source>Latency</source>
+        <translation>延迟</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="171"/>
+        <source>Quality</source>
+        <translation>质量</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="174"/>
+        <source>A version of the model: the original, or one made from it by a job.</source>
+        <translation>模型的一个版本：原始模型，或由任务从其生成的版本。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="175"/>
+        <source>How this variant was made.</source>
+        <translation>此变体的生成方式。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="176"/>
+        <source>Numbers the model learned; fewer means a smaller model.</source>
+        <translation>模型学到的数值；越少模型越小。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="177"/>
+        <source>Space the weights take in memory and on disk.</source>
+        <translation>权重在内存和磁盘上占用的空间。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="178"/>
+        <source>How long one prediction takes on the chosen device. Lower is faster.</source>
+        <translation>在所选设备上完成一次预测所需的时间。越低越快。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="179"/>
+        <source>Share of test examples answered correctly (or agreement with the original when there are no labels).</source>
+        <translation>答对的测试样本比例（没有标签时为与原始模型的一致率）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="216"/>
+        <source>Where and how the model runs when you benchmark it.</source>
+        <translation>基准测试时模型在何处、以何种方式运行。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="236"/>
+        <source>Open model…</source>
+        <translation>打开模型…</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="239"/>
+        <source>Benchmark</source>
+        <translation>基准测试</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="240"/>
+        <source>Time the model on the chosen device: how many milliseconds one prediction takes, measured many times.</source>
+        <translation>在所选设备上为模型计时：多次测量，得出一次预测需要多少毫秒。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="243"/>
+        <source>Measure quality</source>
+        <translation>评估质量</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="244"/>
+        <source>Check how often the model answers its test examples correctly, and how closely each variant follows the original.</source>
+        <translation>检查模型答对测试样本的比例，以及各变体与原始模型的接近程度。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="246"/>
+        <source>Cancel jobs</source>
+        <translation>取消任务</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="247"/>
+        <source>Stop every queued and running job.</source>
+        <translation>停止所有排队中和运行中的任务。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="248"/>
+        <source>Save variant as…</source>
+        <translation>变体另存为…</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="250"/>
+        <source>Start page</source>
+        <translation>起始页</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="251"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="256"/>
+        <source>Main</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="266"/>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="272"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="275"/>
+        <source>Open recent</source>
+        <translation>最近打开</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="280"/>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="283"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="284"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="285"/>
+        <location filename="../../app/main_window.py" line="289"/>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="288"/>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="289"/>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="290"/>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="315"/>
+        <source>Slimbench</source>
+        <translation>Slimbench</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="316"/>
+        <source>Slimbench — {name}</source>
+        <translation>Slimbench — {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="365"/>
+        <source>Looking for GPUs</source>
+        <translation>正在查找 GPU</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="368"/>
+        <source>Find devices</source>
+        <translation>查找设备</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="374"/>
+        <source>Open model</source>
+        <translation>打开模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="375"/>
+        <source>PyTorch models (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;All files (*)</source>
+        <translation>PyTorch 模型 (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="383"/>
+        <source>Open {spec}</source>
+        <translation>打开 {spec}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="412"/>
+        <source>Inspect {name}</source>
+        <translation>分析 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="419"/>
+        <source>Load a file that can run code?</source>
+        <translation>要加载可能运行代码的文件吗？</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="420"/>
+        <source>This file can run code on your computer. Load it only if you trust its source.</source>
+        <translation>此文件可以在你的计算机上运行代码。仅在你信任其来源时才加载。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="456"/>
+        <source>Cannot benchmark</source>
+        <translation>无法进行基准测试</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="460"/>
+        <source>Benchmark {name} on {device}</source>
+        <translation>基准测试 {name}（{device}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="464"/>
+        <source>Latency of each run — {name}</source>
+        <translation>每次运行的延迟 — {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="476"/>
+        <source>Measure quality of {name}</source>
+        <translation>评估质量 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="503"/>
+        <source>{title} failed</source>
+        <translation>{title} 失败</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="585"/>
+        <source>original</source>
+        <translation>原始模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="621"/>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="622"/>
+        <source>Save as…</source>
+        <translation>另存为…</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="623"/>
+        <source>Compare selected</source>
+        <translation>对比所选</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="625"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="631"/>
+        <source>Rename variant</source>
+        <translation>重命名变体</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="632"/>
+        <source>New name:</source>
+        <translation>新名称：</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="638"/>
+        <source>Cannot rename</source>
+        <translation>无法重命名</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="662"/>
+        <source>Save variant</source>
+        <translation>保存变体</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="664"/>
+        <source>PyTorch model (*.pt)</source>
+        <translation>PyTorch 模型 (*.pt)</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="673"/>
+        <source>Cannot save</source>
+        <translation>无法保存</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="695"/>
+        <location filename="../../app/main_window.py" line="703"/>
+        <source>{params} parameters</source>
+        <translation>参数量 {params}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="699"/>
+        <source>{flops} per prediction</source>
+        <translation>每次预测 {flops}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="704"/>
+        <source>source: {source}</source>
+        <translation>来源：{source}</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="707"/>
+        <source>{ms:.2f} ms on {device} ({dtype}, batch {batch})</source>
+        <translation>{device} 上 {ms:.2f} ms（{dtype}，批大小 {batch}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="711"/>
+        <source>{accuracy:.1f} % accurate on {data}</source>
+        <translation>在 {data} 上准确率 {accuracy:.1f} %</translation>
+    </message>
+</context>
+<context>
+    <name>TradeoffScatter</name>
+    <message>
+        <location filename="../../widgets/charts.py" line="838"/>
+        <source>Latency (ms), lower is faster</source>
+        <translation>延迟 (ms)，越低越快</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="841"/>
+        <source>{quality} (%), higher is better</source>
+        <translation>{quality} (%)，越高越好</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="844"/>
+        <source>Each dot is one version of the model. Further left is faster, higher is more accurate, and a bigger dot is a bigger model. The dashed line joins the versions that no other version beats on both speed and quality: the best trade-offs, shown in bold.</source>
+        <translation>每个点是模型的一个版本。越靠左越快，越靠上越准确，点越大模型越大。虚线连接的是在速度和质量上都没有被其他版本同时超越的版本，即最佳权衡，以粗体显示。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="858"/>
+        <source>Bigger dots are bigger models. Ringed dots, joined by the dashed line, are the best trade-offs.</source>
+        <translation>点越大，模型越大。带圆环并由虚线相连的点是最佳权衡。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="865"/>
+        <source>No models to compare yet.</source>
+        <translation>还没有可对比的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="868"/>
+        <source>Not shown, not measured yet: {names}</source>
+        <translation>尚未测量，未显示：{names}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="945"/>
+        <source>Latency: {value}</source>
+        <translation>延迟：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="951"/>
+        <source>{quality}: {value}</source>
+        <translation>{quality}：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="958"/>
+        <source>Size: {value}</source>
+        <translation>大小：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/charts.py" line="964"/>
+        <source>Device: {device}</source>
+        <translation>设备：{device}</translation>
+    </message>
+</context>
+<context>
+    <name>ZooCardWidget</name>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="113"/>
+        <source>MLP</source>
+        <extracomment>Width of every card; their height is that of the tallest card. Cards per row at most, however wide the window. Rows of the recent list shown before it scrolls. The path behind a recent-list item. Bytes per parameter of float32 weights, the size a card shows. Badge tints per model family, drawn faintly over the theme&apos;s base colour.</extracomment>
+        <translation>MLP</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="114"/>
+        <source>CNN</source>
+        <translation>CNN</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="115"/>
+        <source>Transformer</source>
+        <translation>Transformer</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="122"/>
+        <source>A multilayer perceptron: layers in which every input is connected to every output.</source>
+        <translation>多层感知机：每层的每个输入都与每个输出相连。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="126"/>
+        <source>A convolutional network: it looks at small patches of an image at a time, the usual design for pictures.</source>
+        <translation>卷积网络：每次只看图像的一小块区域，是处理图片的常用结构。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="131"/>
+        <source>A transformer: it compares every part of its input with every other part, the design behind today&apos;s language models.</source>
+        <translation>Transformer：把输入的每个部分与其他所有部分相比较，是当今语言模型背后的结构。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="138"/>
+        <source>The kind of network this model is.</source>
+        <translation>此模型的网络类型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="145"/>
+        <source>Not trained yet</source>
+        <translation>尚未训练</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="147"/>
+        <source>{percent} % accurate on {dataset}</source>
+        <translation>在 {dataset} 上准确率 {percent} %</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="185"/>
+        <source>Built-in model {name}</source>
+        <extracomment>Emitted with ``zoo:NAME`` when the card is clicked or activated from the keyboard.</extracomment>
+        <translation>内置模型 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="191"/>
+        <source>Click, or press Enter, to load {name} and look inside it.</source>
+        <translation>单击或按 Enter 键，加载 {name} 并查看其内部结构。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="212"/>
+        <source>{count} parameters</source>
+        <translation>参数量 {count}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="219"/>
+        <source>Parameters are the numbers the model learned. The size is what they take as ordinary 32-bit numbers (4 bytes each), before any slimming.</source>
+        <translation>参数是模型学到的数值。大小是它们以普通 32 位数（每个 4 字节）存储时所占的空间，未经任何精简。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="232"/>
+        <source>Share of the {dataset} test examples, which the model never saw while learning, that it gets right.</source>
+        <translation>模型在 {dataset} 测试样本（学习时从未见过）中答对的比例。</translation>
+    </message>
+</context>
+<context>
+    <name>ZooGallery</name>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="375"/>
+        <source>Start with a built-in model</source>
+        <extracomment>``zoo:NAME`` for a built-in model, or the path of a recent model file. The user wants to pick a model file (the app shows the file dialog).</extracomment>
+        <translation>从内置模型开始</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="385"/>
+        <source>These small models are already trained, so you can try making one smaller and faster right away, or open a model of your own.</source>
+        <translation>这些小模型已经训练好，你可以马上试着把其中一个变得更小、更快，也可以打开你自己的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="402"/>
+        <source>Open model file…</source>
+        <translation>打开模型文件…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="409"/>
+        <source>Load a PyTorch model saved on this computer (a .pt or .pth file, or an exported program).</source>
+        <translation>加载保存在这台计算机上的 PyTorch 模型（.pt 或 .pth 文件，或导出的程序）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="421"/>
+        <source>Recent models</source>
+        <translation>最近使用的模型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/zoo_gallery.py" line="433"/>
+        <source>Models you opened before. Double-click one, or press Enter, to open it again.</source>
+        <translation>你以前打开过的模型。双击或按 Enter 键即可再次打开。</translation>
+    </message>
+</context>
+</TS>
