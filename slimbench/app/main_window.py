@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -51,24 +51,20 @@ from slimbench.app.settings import (
     open_store,
     save_settings,
 )
-from slimbench.engine.devices import DeviceInfo, cpu_device
-from slimbench.engine.errors import SlimbenchError
-from slimbench.engine.inspection import InspectResult, inspect_job
-from slimbench.engine.loading import ModelHandle, load_job
-from slimbench.engine.measure import BenchConfig, BenchResult, QualityResult, bench_job, quality_job
-from slimbench.engine.saving import save_model
-from slimbench.engine.variants import Variant, VariantError, Workspace
-from slimbench.widgets.charts import BeforeAfterChart, LiveCurve, TradeoffScatter, VariantPoint
-from slimbench.widgets.device_picker import DevicePicker, DeviceSelection
+from slimbench.engine.errors import SlimbenchError, VariantError
+from slimbench.widgets.formatting import format_bytes, format_count, format_flops
 from slimbench.widgets.job_list import JobListWidget
-from slimbench.widgets.layer_tree import (
-    LayerDetails,
-    LayerTreeView,
-    format_bytes,
-    format_count,
-    format_flops,
-)
 from slimbench.widgets.zoo_gallery import ZooGallery
+
+# Everything below imports torch (1.7 s on a 2-core machine): the shell of the window, with
+# the start page, is shown first and these are imported right after (finish_startup).
+if TYPE_CHECKING:
+    from slimbench.engine.devices import DeviceInfo
+    from slimbench.engine.loading import ModelHandle
+    from slimbench.engine.measure import BenchConfig
+    from slimbench.engine.variants import Variant, Workspace
+    from slimbench.widgets.charts import VariantPoint
+    from slimbench.widgets.device_picker import DeviceSelection
 
 START_PAGE, WORKBENCH_PAGE = 0, 1
 VARIANT_COLUMNS = 6
@@ -80,11 +76,18 @@ class MainWindow(QMainWindow):
     #: Emitted once the first model is inspected (start-up measurements wait for it).
     model_ready = Signal(str)
 
-    def __init__(self, store: Any = None, devices: list[DeviceInfo] | None = None) -> None:
+    def __init__(self, store: Any = None, devices: list[DeviceInfo] | None = None,
+                 lazy: bool = False) -> None:
+        """With ``lazy``, only the shell and start page are built; call ``finish_startup``
+        (after the window is shown) to import the engine and build the workbench."""
         super().__init__()
         self.store = store if store is not None else open_store()
         self.settings: Settings = load_settings(self.store)
-        self.workspace = Workspace()
+        self.workspace: Workspace | None = None
+        self.engine_ready = False
+        self._closed = False
+        self._pending_opens: list[tuple[str, bool]] = []
+        self.picker: Any = None
         self.current: Variant | None = None
         self.last_error: str | None = None
         self.runner = JobRunner(self)
@@ -116,10 +119,25 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(self.settings.window_geometry)
         if self.settings.window_state is not None:
             self.restoreState(self.settings.window_state)
-        if devices is None:
+        if not lazy:
+            self.finish_startup()
+
+    def finish_startup(self) -> None:
+        """Import the engine (and torch), build the workbench, open what was asked for."""
+        if self.engine_ready:
+            return
+        from slimbench.engine.variants import Workspace
+
+        self.workspace = Workspace()
+        self.engine_ready = True
+        self._rebuild()
+        if self._devices is None:
             # The GPU scan starts a Python child that imports torch: let the first model load
             # and inspect before it competes for the processor.
             QTimer.singleShot(3000, self._scan_devices)
+        pending, self._pending_opens = self._pending_opens, []
+        for spec, trust in pending:
+            self.open_model(spec, trust)
 
     # --- building (and rebuilding after a language or theme change) -----------------------
 
@@ -135,6 +153,27 @@ class MainWindow(QMainWindow):
         self.gallery.set_recent(self.settings.recent_models)
         self.gallery.model_chosen.connect(self.open_model)
         self.gallery.open_file_requested.connect(self._ask_for_model)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.gallery)
+        if self.engine_ready:
+            self.pages.addWidget(self._build_workbench())
+        else:
+            waiting = QLabel(self.tr("Loading the engine…"))
+            waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.pages.addWidget(waiting)
+        self.setCentralWidget(self.pages)
+        self.pages.setCurrentIndex(WORKBENCH_PAGE if self.current else START_PAGE)
+        self._build_actions()
+        if self.current is not None:
+            self._show_variant(self.current)
+            self._refresh_variants()
+
+    def _build_workbench(self) -> QWidget:
+        """The page of a loaded model: tree, details, charts, variants (needs torch)."""
+        from slimbench.widgets.charts import BeforeAfterChart, LiveCurve, TradeoffScatter
+        from slimbench.widgets.device_picker import DevicePicker, DeviceSelection
+        from slimbench.widgets.layer_tree import LayerDetails, LayerTreeView
 
         self.model_name = QLabel(self.tr("No model loaded"))
         self.model_name.setObjectName("modelName")
@@ -206,20 +245,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.model_summary)
         layout.addWidget(splitter, 1)
 
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.gallery)
-        self.pages.addWidget(workbench)
-        self.setCentralWidget(self.pages)
-        self.pages.setCurrentIndex(WORKBENCH_PAGE if self.current else START_PAGE)
-
         self.picker = DevicePicker(self._devices or _cpu_only())
         self.picker.setToolTip(self.tr("Where and how the model runs when you benchmark it."))
         self.picker.set_selection(DeviceSelection(device=self.settings.default_device))
         self.picker.selection_changed.connect(self._device_chosen)
-        self._build_actions()
-        if self.current is not None:
-            self._show_variant(self.current)
-            self._refresh_variants()
+        return workbench
 
     def _build_actions(self) -> None:
         def action(text: str, slot: Callable[[], Any], shortcut: Any = None,
@@ -252,6 +282,7 @@ class MainWindow(QMainWindow):
         has_model = self.current is not None
         for item in (self.bench_action, self.quality_action, self.save_action):
             item.setEnabled(has_model)
+        self.open_action.setEnabled(self.engine_ready)
 
         toolbar = QToolBar(self.tr("Main"))
         toolbar.setObjectName("mainToolbar")
@@ -262,12 +293,13 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         # The device row gets a toolbar of its own: beside the actions it would be pushed
         # into the overflow menu on all but the widest windows.
-        self.addToolBarBreak()
-        device_bar = QToolBar(self.tr("Device"))
-        device_bar.setObjectName("deviceToolbar")
-        device_bar.setMovable(False)
-        device_bar.addWidget(self.picker)
-        self.addToolBar(device_bar)
+        if self.picker is not None:
+            self.addToolBarBreak()
+            device_bar = QToolBar(self.tr("Device"))
+            device_bar.setObjectName("deviceToolbar")
+            device_bar.setMovable(False)
+            device_bar.addWidget(self.picker)
+            self.addToolBar(device_bar)
 
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.start_action)
@@ -338,10 +370,11 @@ class MainWindow(QMainWindow):
 
     def _rebuild(self) -> None:
         self._built_language = self.language.current
-        selection = self.picker.selection()
+        selection = self.picker.selection() if self.picker is not None else None
         old = self.pages
         self._build_ui()
-        self.picker.set_selection(selection)
+        if selection is not None and self.picker is not None:
+            self.picker.set_selection(selection)
         old.deleteLater()
         self.jobs.deleteLater()
         self.jobs = JobListWidget()
@@ -358,6 +391,8 @@ class MainWindow(QMainWindow):
             save_settings(self.store, self.settings)
 
     def _scan_devices(self) -> None:
+        if self._closed:
+            return
         from slimbench.engine.devices import list_devices_in_child
         from slimbench.engine.jobs import Progress
 
@@ -377,8 +412,15 @@ class MainWindow(QMainWindow):
         if path:
             self.open_model(path)
 
-    def open_model(self, spec: str, trust_pickle: bool = False) -> JobRecord:
-        """Load ``spec`` on a worker; the workbench shows it when it arrives."""
+    def open_model(self, spec: str, trust_pickle: bool = False) -> JobRecord | None:
+        """Load ``spec`` on a worker; the workbench shows it when it arrives.
+
+        Before the engine is imported the request waits (and None is returned)."""
+        if not self.engine_ready:
+            self._pending_opens.append((spec, trust_pickle))
+            return None
+        from slimbench.engine.loading import load_job
+
         record = self.runner.submit(
             self.tr("Open {spec}").format(spec=Path(spec).name if not spec.startswith("zoo:")
                                           else spec),
@@ -399,6 +441,8 @@ class MainWindow(QMainWindow):
             self.open_model(paths[0])
 
     def _loaded(self, record: JobRecord, spec: str) -> None:
+        from slimbench.engine.inspection import inspect_job
+
         handle: ModelHandle = record.result
         variant = self.workspace.add(handle)
         self.settings.add_recent(spec)
@@ -446,6 +490,8 @@ class MainWindow(QMainWindow):
         return record
 
     def run_benchmark(self, config: BenchConfig | None = None) -> JobRecord | None:
+        from slimbench.engine.measure import bench_job
+
         variant = self._selected_variants()[0] if self._selected_variants() else self.current
         if variant is None:
             return None
@@ -467,6 +513,8 @@ class MainWindow(QMainWindow):
         return record
 
     def run_quality(self, variant: Variant | None = None) -> JobRecord | None:
+        from slimbench.engine.measure import quality_job
+
         variant = variant or self.current
         if variant is None:
             return None
@@ -491,6 +539,9 @@ class MainWindow(QMainWindow):
             self.live.append(float(progress.metrics["latency_ms"]))
 
     def _job_finished(self, record: JobRecord) -> None:
+        from slimbench.engine.inspection import InspectResult
+        from slimbench.engine.measure import BenchResult, QualityResult
+
         self.jobs.update_job(record)
         variant_id = self._bench_variant.pop(record.id, None)
         if record.id == self._live_job:
@@ -513,6 +564,8 @@ class MainWindow(QMainWindow):
             self.picker.set_selection(selection)
             if self.settings.default_device != selection.device:
                 # The saved device (a GPU) may only now be known.
+                from slimbench.widgets.device_picker import DeviceSelection
+
                 self.picker.set_selection(DeviceSelection(device=self.settings.default_device))
             return
         try:
@@ -666,6 +719,8 @@ class MainWindow(QMainWindow):
             self.save_variant(variant.id, path)
 
     def save_variant(self, variant_id: int, path: str) -> Path | None:
+        from slimbench.engine.saving import save_model
+
         variant = self.workspace.get(variant_id)
         try:
             saved = save_model(variant.handle, path)
@@ -714,6 +769,7 @@ class MainWindow(QMainWindow):
         self.model_summary.setText("  ·  ".join(parts))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
         self.runner.shutdown()
         self.settings.window_geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
@@ -722,10 +778,14 @@ class MainWindow(QMainWindow):
 
 
 def _cpu_only() -> list[DeviceInfo]:
+    from slimbench.engine.devices import cpu_device
+
     return [cpu_device()]
 
 
 def _bench_config(selection: DeviceSelection) -> BenchConfig:
+    from slimbench.engine.measure import BenchConfig
+
     return BenchConfig(device=selection.device, dtype=selection.dtype,
                        batch_size=selection.batch_size, compile=selection.compile,
                        threads=selection.threads)
@@ -740,6 +800,8 @@ def _quality(variant: Variant) -> float | None:
 
 
 def _point(variant: Variant) -> VariantPoint:
+    from slimbench.widgets.charts import VariantPoint
+
     bench = variant.latest_benchmark()
     return VariantPoint(
         name=variant.name,

@@ -43,3 +43,7 @@ class DatasetError(SlimbenchError):
 
 class JobCancelled(SlimbenchError):
     """A job was stopped by the user before it finished."""
+
+
+class VariantError(SlimbenchError):
+    """A variant operation the user asked for cannot be done."""

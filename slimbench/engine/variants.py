@@ -10,14 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from slimbench.engine.errors import SlimbenchError
+from slimbench.engine.errors import VariantError
 from slimbench.engine.inspection import InspectResult
 from slimbench.engine.loading import ModelHandle
 from slimbench.engine.measure import BenchResult, Fidelity
-
-
-class VariantError(SlimbenchError):
-    """A variant operation the user asked for cannot be done."""
 
 
 @dataclass

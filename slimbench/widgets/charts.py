@@ -23,7 +23,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QRectF, Q
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette, QResizeEvent
 from PySide6.QtWidgets import QFileDialog, QGraphicsTextItem, QGraphicsWidget, QVBoxLayout, QWidget
 
-from slimbench.widgets.layer_tree import format_bytes, format_percent
+from slimbench.widgets.formatting import format_bytes, format_percent
 
 #: Variant colours, in order: the Okabe–Ito set without its yellow, distinct for colour-blind
 #: readers and readable on light and dark backgrounds alike.

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from slimbench.engine.devices import DeviceInfo, list_devices
-from slimbench.widgets.layer_tree import format_bytes
+from slimbench.widgets.formatting import format_bytes
 
 #: The number formats offered, in menu order.
 DTYPES = ("float32", "bfloat16", "float16")

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from slimbench.widgets.layer_tree import format_bytes, format_count
+from slimbench.widgets.formatting import format_bytes, format_count
 
 #: Width of every card; their height is that of the tallest card.
 CARD_WIDTH = 280
@@ -88,9 +88,10 @@ class ZooCard:
 
 
 def cards_from_zoo() -> list[ZooCard]:
-    """One card per entry of the engine's zoo, in the zoo's order."""
-    from slimbench.engine.zoo import ZOO
+    """One card per entry of the engine's zoo, in the zoo's order (without importing torch)."""
+    from slimbench.engine.zoo.catalog import CATALOG, manifest
 
+    recorded = manifest()
     return [
         ZooCard(
             name=entry.name,
@@ -98,10 +99,10 @@ def cards_from_zoo() -> list[ZooCard]:
             task=entry.task,
             dataset=entry.dataset,
             description=entry.description,
-            params_total=entry.params_total,
-            accuracy=entry.accuracy,
+            params_total=recorded.get(entry.name, {}).get("params_total"),
+            accuracy=recorded.get(entry.name, {}).get("accuracy"),
         )
-        for entry in ZOO.values()
+        for entry in CATALOG
     ]
 
 

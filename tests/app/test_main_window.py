@@ -210,3 +210,30 @@ def test_slimbench_command_opens_the_window_with_the_demo_model(tmp_path: Path) 
     assert result.returncode == 0, result.stderr[-2000:]
     assert "shown" in result.stdout
     assert "ready" in result.stdout and "resnet-digits" in result.stdout
+
+
+def test_the_start_page_is_shown_before_torch_is_imported(tmp_path: Path) -> None:
+    code = f"""
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from slimbench.app.main_window import MainWindow
+from slimbench.app.settings import open_store
+window = MainWindow(store=open_store({str(tmp_path / 's.ini')!r}), lazy=True)
+window.show()
+app.processEvents()
+assert "torch" not in sys.modules, "torch imported before the window was shown"
+assert len(window.gallery.card_widgets()) == 4
+assert window.open_model("zoo:mlp-cancer") is None  # waits for the engine
+window.finish_startup()
+assert "torch" in sys.modules and window.engine_ready
+assert window.picker is not None and window.runner.jobs()
+window._closed = True
+window.runner.shutdown()
+print("ok")
+"""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("ok")

@@ -426,117 +426,117 @@
 <context>
     <name>LayerDetails</name>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="739"/>
+        <location filename="../../widgets/layer_tree.py" line="656"/>
         <source>Path</source>
         <translation>路径</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="740"/>
+        <location filename="../../widgets/layer_tree.py" line="657"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="741"/>
+        <location filename="../../widgets/layer_tree.py" line="658"/>
         <source>Data type</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="742"/>
+        <location filename="../../widgets/layer_tree.py" line="659"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="743"/>
+        <location filename="../../widgets/layer_tree.py" line="660"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="744"/>
+        <location filename="../../widgets/layer_tree.py" line="661"/>
         <source>FLOPs</source>
         <translation>FLOPs</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="745"/>
+        <location filename="../../widgets/layer_tree.py" line="662"/>
         <source>Output shape</source>
         <translation>输出形状</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="746"/>
+        <location filename="../../widgets/layer_tree.py" line="663"/>
         <source>Sparsity</source>
         <translation>稀疏度</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="783"/>
+        <location filename="../../widgets/layer_tree.py" line="700"/>
         <source>Weight value</source>
         <translation>权重值</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="784"/>
+        <location filename="../../widgets/layer_tree.py" line="701"/>
         <source>Count</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="828"/>
+        <location filename="../../widgets/layer_tree.py" line="745"/>
         <source>No layer selected</source>
         <translation>未选择层</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="832"/>
+        <location filename="../../widgets/layer_tree.py" line="749"/>
         <source>Select a layer to see its details.</source>
         <translation>选择一个层以查看其详细信息。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="841"/>
+        <location filename="../../widgets/layer_tree.py" line="758"/>
         <source>The weights are not loaded, so there is no histogram.</source>
         <translation>权重未加载，因此没有直方图。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="850"/>
+        <location filename="../../widgets/layer_tree.py" line="767"/>
         <source>This layer is not in the loaded model any more.</source>
         <translation>已加载的模型中已不再有该层。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="867"/>
+        <location filename="../../widgets/layer_tree.py" line="784"/>
         <source>(the whole model)</source>
         <translation>（整个模型）</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="874"/>
+        <location filename="../../widgets/layer_tree.py" line="791"/>
         <source>{total} with sublayers, {own} its own</source>
         <translation>含子层共 {total}，自身 {own}</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="882"/>
+        <location filename="../../widgets/layer_tree.py" line="799"/>
         <source>({bytes} bytes)</source>
         <translation>({bytes} 字节)</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="888"/>
+        <location filename="../../widgets/layer_tree.py" line="805"/>
         <source>Unknown (no example inputs, or the layer was not called)</source>
         <translation>未知（没有示例输入，或该层未被调用）</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="899"/>
+        <location filename="../../widgets/layer_tree.py" line="816"/>
         <source>{percent} ({zeros} of {total} zero)</source>
         <translation>{percent}（{total} 个中有 {zeros} 个为零）</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="908"/>
+        <location filename="../../widgets/layer_tree.py" line="825"/>
         <source>This layer has no weights of its own.</source>
         <translation>该层没有自身的权重。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="910"/>
+        <location filename="../../widgets/layer_tree.py" line="827"/>
         <source>Its {count} parameters belong to the layers inside it.</source>
         <translation>它的 {count} 个参数都属于其内部的层。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="929"/>
+        <location filename="../../widgets/layer_tree.py" line="846"/>
         <source>Own weights ({names}): {shown} sampled of {total} values</source>
         <translation>自身权重（{names}）：从 {total} 个值中抽样 {shown} 个</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="933"/>
+        <location filename="../../widgets/layer_tree.py" line="850"/>
         <source>Own weights ({names}): {total} values</source>
         <translation>自身权重（{names}）：{total} 个值</translation>
     </message>
@@ -544,173 +544,174 @@
 <context>
     <name>LayerTreeModel</name>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="103"/>
+        <location filename="../../widgets/formatting.py" line="45"/>
         <source>T</source>
         <comment>trillion</comment>
-        <extracomment>Raw values for sorting: ints and floats for numeric columns, natural-order keys for text. The :class:`LayerNode` behind a row (any column). Shown where a value is unknown or does not apply. At most this many weight values go into a histogram (sampled with a fixed seed).</extracomment>
+        <extracomment>Shown where a value is unknown or does not apply.</extracomment>
         <translation>T</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="104"/>
+        <location filename="../../widgets/formatting.py" line="46"/>
         <source>B</source>
         <comment>billion</comment>
         <translation>B</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="105"/>
+        <location filename="../../widgets/formatting.py" line="47"/>
         <source>M</source>
         <comment>million</comment>
         <translation>M</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="106"/>
+        <location filename="../../widgets/formatting.py" line="48"/>
         <source>k</source>
         <comment>thousand</comment>
         <translation>k</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="117"/>
+        <location filename="../../widgets/formatting.py" line="59"/>
         <source>TB</source>
         <translation>TB</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="118"/>
+        <location filename="../../widgets/formatting.py" line="60"/>
         <source>GB</source>
         <translation>GB</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="119"/>
+        <location filename="../../widgets/formatting.py" line="61"/>
         <source>MB</source>
         <translation>MB</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="120"/>
+        <location filename="../../widgets/formatting.py" line="62"/>
         <source>kB</source>
         <translation>kB</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="129"/>
+        <location filename="../../widgets/formatting.py" line="71"/>
         <source>B</source>
         <comment>bytes</comment>
         <translation>B</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="136"/>
+        <location filename="../../widgets/formatting.py" line="78"/>
         <source>FLOP</source>
         <translation>FLOP</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="147"/>
+        <location filename="../../widgets/formatting.py" line="89"/>
         <source>scalar</source>
         <translation>标量</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="180"/>
+        <location filename="../../widgets/layer_tree.py" line="97"/>
         <source>Name</source>
+        <extracomment>Raw values for sorting: ints and floats for numeric columns, natural-order keys for text. The :class:`LayerNode` behind a row (any column). At most this many weight values go into a histogram (sampled with a fixed seed).</extracomment>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="181"/>
+        <location filename="../../widgets/layer_tree.py" line="98"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="182"/>
+        <location filename="../../widgets/layer_tree.py" line="99"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="183"/>
+        <location filename="../../widgets/layer_tree.py" line="100"/>
         <source>% of total</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="184"/>
+        <location filename="../../widgets/layer_tree.py" line="101"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="185"/>
+        <location filename="../../widgets/layer_tree.py" line="102"/>
         <source>FLOPs</source>
         <translation>FLOPs</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="186"/>
+        <location filename="../../widgets/layer_tree.py" line="103"/>
         <source>Output shape</source>
         <translation>输出形状</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="187"/>
+        <location filename="../../widgets/layer_tree.py" line="104"/>
         <source>Sparsity</source>
         <translation>稀疏度</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="193"/>
+        <location filename="../../widgets/layer_tree.py" line="110"/>
         <source>The layer&apos;s name inside its parent; the top row is the whole model.</source>
         <translation>层在其父层中的名称；最上面一行是整个模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="197"/>
+        <location filename="../../widgets/layer_tree.py" line="114"/>
         <source>The kind of layer (its PyTorch class), such as Linear or Conv2d.</source>
         <translation>层的种类（即其 PyTorch 类），例如 Linear 或 Conv2d。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="200"/>
+        <location filename="../../widgets/layer_tree.py" line="117"/>
         <source>Numbers the layer learned during training; fewer means a smaller model.</source>
         <translation>该层在训练中学到的数值；越少模型越小。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="204"/>
+        <location filename="../../widgets/layer_tree.py" line="121"/>
         <source>This layer&apos;s share of all the model&apos;s parameters.</source>
         <translation>该层参数占模型全部参数的比例。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="207"/>
+        <location filename="../../widgets/layer_tree.py" line="124"/>
         <source>Memory the layer&apos;s weights and buffers really take, at their stored precision.</source>
         <translation>该层的权重和缓冲区按存储精度实际占用的内存。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="211"/>
+        <location filename="../../widgets/layer_tree.py" line="128"/>
         <source>Arithmetic operations for one pass over the example input; fewer usually means faster. Shown as — when the model was not run with example inputs.</source>
         <translation>对示例输入计算一遍所需的算术运算次数；通常越少越快。模型未用示例输入运行过时显示为 —。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="216"/>
+        <location filename="../../widgets/layer_tree.py" line="133"/>
         <source>Size of what the layer produces for the example input (batch first).</source>
         <translation>该层对示例输入所产生输出的尺寸（批维度在前）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="220"/>
+        <location filename="../../widgets/layer_tree.py" line="137"/>
         <source>Share of this layer&apos;s weights that are exactly zero. Zeros only make a model smaller or faster when whole channels are removed or the file is saved sparse.</source>
         <translation>该层权重中恰好为零的比例。只有移除整个通道或以稀疏格式保存文件时，零值才会让模型变小或变快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="428"/>
+        <location filename="../../widgets/layer_tree.py" line="345"/>
         <source>(the whole model)</source>
         <translation>（整个模型）</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="431"/>
+        <location filename="../../widgets/layer_tree.py" line="348"/>
         <source>{total} parameters, {own} of them in this layer itself</source>
         <translation>{total} 个参数，其中 {own} 个属于该层本身</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="435"/>
+        <location filename="../../widgets/layer_tree.py" line="352"/>
         <source>{bytes} bytes</source>
         <translation>{bytes} 字节</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="440"/>
+        <location filename="../../widgets/layer_tree.py" line="357"/>
         <source>Unknown: the model was not run with example inputs, or this layer was not called.</source>
         <translation>未知：模型未用示例输入运行过，或该层未被调用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="445"/>
+        <location filename="../../widgets/layer_tree.py" line="362"/>
         <source>{flops} FLOPs</source>
         <translation>{flops} FLOPs</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="449"/>
+        <location filename="../../widgets/layer_tree.py" line="366"/>
         <source>{zeros} of {total} weights are zero</source>
         <translation>{total} 个权重中有 {zeros} 个为零</translation>
     </message>
@@ -718,7 +719,7 @@
 <context>
     <name>LayerTreeView</name>
     <message>
-        <location filename="../../widgets/layer_tree.py" line="521"/>
+        <location filename="../../widgets/layer_tree.py" line="438"/>
         <source>Filter layers by name or type…</source>
         <extracomment>Levels expanded when a result is shown.</extracomment>
         <translation>按名称或类型筛选层…</translation>
@@ -745,376 +746,381 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="132"/>
+        <location filename="../../app/main_window.py" line="150"/>
         <source>Jobs</source>
         <extracomment>Emitted once the first model is inspected (start-up measurements wait for it).</extracomment>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="139"/>
+        <location filename="../../app/main_window.py" line="162"/>
+        <source>Loading the engine…</source>
+        <translation>正在加载引擎…</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="178"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="157"/>
+        <location filename="../../app/main_window.py" line="196"/>
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="158"/>
+        <location filename="../../app/main_window.py" line="197"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="159"/>
+        <location filename="../../app/main_window.py" line="198"/>
         <source>Before / after</source>
         <translation>前后对比</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="160"/>
+        <location filename="../../app/main_window.py" line="199"/>
         <source>Trade-offs</source>
         <translation>权衡</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="161"/>
+        <location filename="../../app/main_window.py" line="200"/>
         <source>Measurements of the running job as they arrive.</source>
         <translation>正在运行的任务的实时测量结果。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="163"/>
+        <location filename="../../app/main_window.py" line="202"/>
         <source>Size, speed and quality of the selected variants next to each other.</source>
         <translation>并排对比所选变体的大小、速度和质量。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="165"/>
+        <location filename="../../app/main_window.py" line="204"/>
         <source>Every variant by speed and quality; the line joins the best trade-offs.</source>
         <translation>按速度和质量展示每个变体；连线连接最佳权衡。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="170"/>
+        <location filename="../../app/main_window.py" line="209"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="170"/>
+        <location filename="../../app/main_window.py" line="209"/>
         <source>Technique</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="170"/>
+        <location filename="../../app/main_window.py" line="209"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="170"/>
+        <location filename="../../app/main_window.py" line="209"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="171"/>
-        <location filename="../../app/main_window.py" line="465"/>
+        <location filename="../../app/main_window.py" line="210"/>
+        <location filename="../../app/main_window.py" line="511"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="171"/>
+        <location filename="../../app/main_window.py" line="210"/>
         <source>Quality</source>
         <translation>质量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="174"/>
+        <location filename="../../app/main_window.py" line="213"/>
         <source>A version of the model: the original, or one made from it by a job.</source>
         <translation>模型的一个版本：原始模型，或由任务从其生成的版本。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="175"/>
+        <location filename="../../app/main_window.py" line="214"/>
         <source>How this variant was made.</source>
         <translation>此变体的生成方式。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="176"/>
+        <location filename="../../app/main_window.py" line="215"/>
         <source>Numbers the model learned; fewer means a smaller model.</source>
         <translation>模型学到的数值；越少模型越小。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="177"/>
+        <location filename="../../app/main_window.py" line="216"/>
         <source>Space the weights take in memory and on disk.</source>
         <translation>权重在内存和磁盘上占用的空间。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="178"/>
+        <location filename="../../app/main_window.py" line="217"/>
         <source>How long one prediction takes on the chosen device. Lower is faster.</source>
         <translation>在所选设备上完成一次预测所需的时间。越低越快。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="179"/>
+        <location filename="../../app/main_window.py" line="218"/>
         <source>Share of test examples answered correctly (or agreement with the original when there are no labels).</source>
         <translation>答对的测试样本比例（没有标签时为与原始模型的一致率）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="216"/>
+        <location filename="../../app/main_window.py" line="249"/>
         <source>Where and how the model runs when you benchmark it.</source>
         <translation>基准测试时模型在何处、以何种方式运行。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="236"/>
+        <location filename="../../app/main_window.py" line="266"/>
         <source>Open model…</source>
         <translation>打开模型…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="239"/>
+        <location filename="../../app/main_window.py" line="269"/>
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="240"/>
+        <location filename="../../app/main_window.py" line="270"/>
         <source>Time the model on the chosen device: how many milliseconds one prediction takes, measured many times.</source>
         <translation>在所选设备上为模型计时：多次测量，得出一次预测需要多少毫秒。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="243"/>
+        <location filename="../../app/main_window.py" line="273"/>
         <source>Measure quality</source>
         <translation>评估质量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="244"/>
+        <location filename="../../app/main_window.py" line="274"/>
         <source>Check how often the model answers its test examples correctly, and how closely each variant follows the original.</source>
         <translation>检查模型答对测试样本的比例，以及各变体与原始模型的接近程度。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="246"/>
+        <location filename="../../app/main_window.py" line="276"/>
         <source>Cancel jobs</source>
         <translation>取消任务</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="247"/>
+        <location filename="../../app/main_window.py" line="277"/>
         <source>Stop every queued and running job.</source>
         <translation>停止所有排队中和运行中的任务。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="248"/>
+        <location filename="../../app/main_window.py" line="278"/>
         <source>Save variant as…</source>
         <translation>变体另存为…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="250"/>
+        <location filename="../../app/main_window.py" line="280"/>
         <source>Start page</source>
         <translation>起始页</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="251"/>
+        <location filename="../../app/main_window.py" line="281"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="256"/>
+        <location filename="../../app/main_window.py" line="287"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="266"/>
+        <location filename="../../app/main_window.py" line="298"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="272"/>
+        <location filename="../../app/main_window.py" line="304"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="275"/>
+        <location filename="../../app/main_window.py" line="307"/>
         <source>Open recent</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="280"/>
+        <location filename="../../app/main_window.py" line="312"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="283"/>
+        <location filename="../../app/main_window.py" line="315"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="284"/>
+        <location filename="../../app/main_window.py" line="316"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="285"/>
-        <location filename="../../app/main_window.py" line="289"/>
+        <location filename="../../app/main_window.py" line="317"/>
+        <location filename="../../app/main_window.py" line="321"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="288"/>
+        <location filename="../../app/main_window.py" line="320"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="289"/>
+        <location filename="../../app/main_window.py" line="321"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="290"/>
+        <location filename="../../app/main_window.py" line="322"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="315"/>
+        <location filename="../../app/main_window.py" line="347"/>
         <source>Slimbench</source>
         <translation>Slimbench</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="316"/>
+        <location filename="../../app/main_window.py" line="348"/>
         <source>Slimbench — {name}</source>
         <translation>Slimbench — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="365"/>
+        <location filename="../../app/main_window.py" line="400"/>
         <source>Looking for GPUs</source>
         <translation>正在查找 GPU</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="368"/>
+        <location filename="../../app/main_window.py" line="403"/>
         <source>Find devices</source>
         <translation>查找设备</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="374"/>
+        <location filename="../../app/main_window.py" line="409"/>
         <source>Open model</source>
         <translation>打开模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="375"/>
+        <location filename="../../app/main_window.py" line="410"/>
         <source>PyTorch models (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;All files (*)</source>
         <translation>PyTorch 模型 (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="383"/>
+        <location filename="../../app/main_window.py" line="425"/>
         <source>Open {spec}</source>
         <translation>打开 {spec}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="412"/>
+        <location filename="../../app/main_window.py" line="456"/>
         <source>Inspect {name}</source>
         <translation>分析 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="419"/>
+        <location filename="../../app/main_window.py" line="463"/>
         <source>Load a file that can run code?</source>
         <translation>要加载可能运行代码的文件吗？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="420"/>
+        <location filename="../../app/main_window.py" line="464"/>
         <source>This file can run code on your computer. Load it only if you trust its source.</source>
         <translation>此文件可以在你的计算机上运行代码。仅在你信任其来源时才加载。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="456"/>
+        <location filename="../../app/main_window.py" line="502"/>
         <source>Cannot benchmark</source>
         <translation>无法进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="460"/>
+        <location filename="../../app/main_window.py" line="506"/>
         <source>Benchmark {name} on {device}</source>
         <translation>基准测试 {name}（{device}）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="464"/>
+        <location filename="../../app/main_window.py" line="510"/>
         <source>Latency of each run — {name}</source>
         <translation>每次运行的延迟 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="476"/>
+        <location filename="../../app/main_window.py" line="524"/>
         <source>Measure quality of {name}</source>
         <translation>评估质量 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="503"/>
+        <location filename="../../app/main_window.py" line="554"/>
         <source>{title} failed</source>
         <translation>{title} 失败</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="585"/>
+        <location filename="../../app/main_window.py" line="638"/>
         <source>original</source>
         <translation>原始模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="621"/>
+        <location filename="../../app/main_window.py" line="674"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="622"/>
+        <location filename="../../app/main_window.py" line="675"/>
         <source>Save as…</source>
         <translation>另存为…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="623"/>
+        <location filename="../../app/main_window.py" line="676"/>
         <source>Compare selected</source>
         <translation>对比所选</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="625"/>
+        <location filename="../../app/main_window.py" line="678"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="631"/>
+        <location filename="../../app/main_window.py" line="684"/>
         <source>Rename variant</source>
         <translation>重命名变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="632"/>
+        <location filename="../../app/main_window.py" line="685"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="638"/>
+        <location filename="../../app/main_window.py" line="691"/>
         <source>Cannot rename</source>
         <translation>无法重命名</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="662"/>
+        <location filename="../../app/main_window.py" line="715"/>
         <source>Save variant</source>
         <translation>保存变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="664"/>
+        <location filename="../../app/main_window.py" line="717"/>
         <source>PyTorch model (*.pt)</source>
         <translation>PyTorch 模型 (*.pt)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="673"/>
+        <location filename="../../app/main_window.py" line="728"/>
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="695"/>
-        <location filename="../../app/main_window.py" line="703"/>
+        <location filename="../../app/main_window.py" line="750"/>
+        <location filename="../../app/main_window.py" line="758"/>
         <source>{params} parameters</source>
         <translation>参数量 {params}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="699"/>
+        <location filename="../../app/main_window.py" line="754"/>
         <source>{flops} per prediction</source>
         <translation>每次预测 {flops}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="704"/>
+        <location filename="../../app/main_window.py" line="759"/>
         <source>source: {source}</source>
         <translation>来源：{source}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="707"/>
+        <location filename="../../app/main_window.py" line="762"/>
         <source>{ms:.2f} ms on {device} ({dtype}, batch {batch})</source>
         <translation>{device} 上 {ms:.2f} ms（{dtype}，批大小 {batch}）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="711"/>
+        <location filename="../../app/main_window.py" line="766"/>
         <source>{accuracy:.1f} % accurate on {data}</source>
         <translation>在 {data} 上准确率 {accuracy:.1f} %</translation>
     </message>
@@ -1175,74 +1181,74 @@
 <context>
     <name>ZooCardWidget</name>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="113"/>
+        <location filename="../../widgets/zoo_gallery.py" line="114"/>
         <source>MLP</source>
         <extracomment>Width of every card; their height is that of the tallest card. Cards per row at most, however wide the window. Rows of the recent list shown before it scrolls. The path behind a recent-list item. Bytes per parameter of float32 weights, the size a card shows. Badge tints per model family, drawn faintly over the theme&apos;s base colour.</extracomment>
         <translation>MLP</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="114"/>
+        <location filename="../../widgets/zoo_gallery.py" line="115"/>
         <source>CNN</source>
         <translation>CNN</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="115"/>
+        <location filename="../../widgets/zoo_gallery.py" line="116"/>
         <source>Transformer</source>
         <translation>Transformer</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="122"/>
+        <location filename="../../widgets/zoo_gallery.py" line="123"/>
         <source>A multilayer perceptron: layers in which every input is connected to every output.</source>
         <translation>多层感知机：每层的每个输入都与每个输出相连。</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="126"/>
+        <location filename="../../widgets/zoo_gallery.py" line="127"/>
         <source>A convolutional network: it looks at small patches of an image at a time, the usual design for pictures.</source>
         <translation>卷积网络：每次只看图像的一小块区域，是处理图片的常用结构。</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="131"/>
+        <location filename="../../widgets/zoo_gallery.py" line="132"/>
         <source>A transformer: it compares every part of its input with every other part, the design behind today&apos;s language models.</source>
         <translation>Transformer：把输入的每个部分与其他所有部分相比较，是当今语言模型背后的结构。</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="138"/>
+        <location filename="../../widgets/zoo_gallery.py" line="139"/>
         <source>The kind of network this model is.</source>
         <translation>此模型的网络类型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="145"/>
+        <location filename="../../widgets/zoo_gallery.py" line="146"/>
         <source>Not trained yet</source>
         <translation>尚未训练</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="147"/>
+        <location filename="../../widgets/zoo_gallery.py" line="148"/>
         <source>{percent} % accurate on {dataset}</source>
         <translation>在 {dataset} 上准确率 {percent} %</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="185"/>
+        <location filename="../../widgets/zoo_gallery.py" line="186"/>
         <source>Built-in model {name}</source>
         <extracomment>Emitted with ``zoo:NAME`` when the card is clicked or activated from the keyboard.</extracomment>
         <translation>内置模型 {name}</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="191"/>
+        <location filename="../../widgets/zoo_gallery.py" line="192"/>
         <source>Click, or press Enter, to load {name} and look inside it.</source>
         <translation>单击或按 Enter 键，加载 {name} 并查看其内部结构。</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="212"/>
+        <location filename="../../widgets/zoo_gallery.py" line="213"/>
         <source>{count} parameters</source>
         <translation>参数量 {count}</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="219"/>
+        <location filename="../../widgets/zoo_gallery.py" line="220"/>
         <source>Parameters are the numbers the model learned. The size is what they take as ordinary 32-bit numbers (4 bytes each), before any slimming.</source>
         <translation>参数是模型学到的数值。大小是它们以普通 32 位数（每个 4 字节）存储时所占的空间，未经任何精简。</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="232"/>
+        <location filename="../../widgets/zoo_gallery.py" line="233"/>
         <source>Share of the {dataset} test examples, which the model never saw while learning, that it gets right.</source>
         <translation>模型在 {dataset} 测试样本（学习时从未见过）中答对的比例。</translation>
     </message>
@@ -1250,33 +1256,33 @@
 <context>
     <name>ZooGallery</name>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="375"/>
+        <location filename="../../widgets/zoo_gallery.py" line="376"/>
         <source>Start with a built-in model</source>
         <extracomment>``zoo:NAME`` for a built-in model, or the path of a recent model file. The user wants to pick a model file (the app shows the file dialog).</extracomment>
         <translation>从内置模型开始</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="385"/>
+        <location filename="../../widgets/zoo_gallery.py" line="386"/>
         <source>These small models are already trained, so you can try making one smaller and faster right away, or open a model of your own.</source>
         <translation>这些小模型已经训练好，你可以马上试着把其中一个变得更小、更快，也可以打开你自己的模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="402"/>
+        <location filename="../../widgets/zoo_gallery.py" line="403"/>
         <source>Open model file…</source>
         <translation>打开模型文件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="409"/>
+        <location filename="../../widgets/zoo_gallery.py" line="410"/>
         <source>Load a PyTorch model saved on this computer (a .pt or .pth file, or an exported program).</source>
         <translation>加载保存在这台计算机上的 PyTorch 模型（.pt 或 .pth 文件，或导出的程序）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="421"/>
+        <location filename="../../widgets/zoo_gallery.py" line="422"/>
         <source>Recent models</source>
         <translation>最近使用的模型</translation>
     </message>
     <message>
-        <location filename="../../widgets/zoo_gallery.py" line="433"/>
+        <location filename="../../widgets/zoo_gallery.py" line="434"/>
         <source>Models you opened before. Double-click one, or press Enter, to open it again.</source>
         <translation>你以前打开过的模型。双击或按 Enter 键即可再次打开。</translation>
     </message>
