@@ -117,6 +117,485 @@
     </message>
 </context>
 <context>
+    <name>CompressionPanel</name>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="131"/>
+        <source>&amp;Quantize</source>
+        <extracomment>The techniques, in the order of the selector. Quantization schemes, as ``slimbench quantize --scheme`` takes them. The scheme that calibrates on batches of data. Pruning methods, as ``slimbench prune --method`` takes them. Importance criteria, in menu order. The criteria each method understands (the engine&apos;s ``IMPORTANCES``). Pruning amount limits, in percent. 2:4 sparsity always removes two weights of every four. Width of the form labels in pixels (the panel sits in a tab about 420 px wide). Patterns are separated by commas, semicolons or white space (module paths have none).</extracomment>
+        <translation>量化(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="132"/>
+        <source>&amp;Prune</source>
+        <translation>剪枝(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="133"/>
+        <source>&amp;Distil</source>
+        <translation>蒸馏(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="142"/>
+        <source>Stores the model&apos;s numbers with fewer bits: smaller and often faster, usually with a very small loss of quality. Takes seconds.</source>
+        <translation>用更少的位数存储模型的数值：模型更小，通常也更快，质量损失一般很小。只需几秒。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="147"/>
+        <source>Removes the weights or channels that matter least. The more you remove, the more quality drops; a short retraining afterwards wins most of it back.</source>
+        <translation>移除最不重要的权重或通道。移除得越多，质量下降越多；之后做一次简短的再训练可挽回大部分损失。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="152"/>
+        <source>Trains a smaller model (the student) to give the same answers as yours (the teacher). Needs training data and takes minutes to hours, but a student half the size often keeps nearly all of the quality.</source>
+        <translation>训练一个较小的模型（学生）给出与你的模型（教师）相同的答案。需要训练数据，耗时几分钟到几小时，但只有一半大小的学生模型往往能保留几乎全部质量。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="165"/>
+        <source>int8, dynamic</source>
+        <translation>int8，动态</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="166"/>
+        <source>int8, static (calibrated)</source>
+        <translation>int8，静态（需校准）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="167"/>
+        <source>int8, weights only</source>
+        <translation>int8，仅权重</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="168"/>
+        <source>int4, weights only</source>
+        <translation>int4，仅权重</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="169"/>
+        <source>float16 (half precision)</source>
+        <translation>float16（半精度）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="170"/>
+        <source>bfloat16 (half precision)</source>
+        <translation>bfloat16（半精度）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="179"/>
+        <source>Stores weights as 8-bit integers and converts activations on the fly: about 4× smaller Linear layers, often 2–4× faster on CPUs.</source>
+        <translation>将权重存为 8 位整数，激活值在运行时即时转换：Linear 层约缩小 4 倍，在 CPU 上通常快 2–4 倍。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="184"/>
+        <source>Also converts activations, using a few batches of your data to calibrate: fastest on CPUs for convolution networks.</source>
+        <translation>同时转换激活值，并用几批你的数据进行校准：在 CPU 上运行卷积网络时最快。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="189"/>
+        <source>Only weights are compressed: pays off on GPUs where memory is the bottleneck. About 4× smaller Linear layers; rarely faster on CPUs.</source>
+        <translation>只压缩权重：适合显存是瓶颈的 GPU。Linear 层约缩小 4 倍；在 CPU 上很少变快。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="194"/>
+        <source>Only weights are compressed: pays off on GPUs where memory is the bottleneck. About 8× smaller Linear layers; needs an NVIDIA GPU.</source>
+        <translation>只压缩权重：适合显存是瓶颈的 GPU。Linear 层约缩小 8 倍；需要 NVIDIA GPU。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="199"/>
+        <source>Half-precision numbers: 2× smaller; float16 is fast on GPUs but slow on most CPUs.</source>
+        <translation>半精度数值：大小减半；float16 在 GPU 上很快，但在大多数 CPU 上较慢。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="203"/>
+        <source>Half-precision numbers: 2× smaller; bfloat16 is very fast on recent CPUs and GPUs.</source>
+        <translation>半精度数值：大小减半；bfloat16 在较新的 CPU 和 GPU 上非常快。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="214"/>
+        <source>Structured (channels)</source>
+        <translation>结构化（通道）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="215"/>
+        <source>Unstructured (single weights)</source>
+        <translation>非结构化（单个权重）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="216"/>
+        <source>2:4 semi-structured</source>
+        <translation>2:4 半结构化</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="225"/>
+        <source>Removes whole channels and neurons: the model really gets smaller and faster.</source>
+        <translation>移除整个通道和神经元：模型真正变小、变快。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="229"/>
+        <source>Sets the smallest weights to zero: the file can be compressed, but dense speed does not change.</source>
+        <translation>将最小的权重置零：文件可以压缩，但稠密计算的速度不变。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="234"/>
+        <source>Keeps 2 of every 4 weights in a pattern NVIDIA GPUs accelerate; needs a GPU.</source>
+        <translation>每 4 个权重保留 2 个，NVIDIA GPU 可加速这种模式；需要 GPU。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="245"/>
+        <source>Magnitude (L1)</source>
+        <translation>幅值 (L1)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="246"/>
+        <source>Magnitude (L2)</source>
+        <translation>幅值 (L2)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="247"/>
+        <source>Taylor (uses gradients)</source>
+        <translation>Taylor（使用梯度）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="248"/>
+        <source>LAMP (layer-adaptive)</source>
+        <translation>LAMP（层自适应）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="249"/>
+        <source>Random (a baseline)</source>
+        <translation>随机（作对照）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="257"/>
+        <source>Removes what has the smallest weights (sum of absolute values). Fast and a good default.</source>
+        <translation>移除权重最小的部分（按绝对值之和）。速度快，是不错的默认选择。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="262"/>
+        <source>Like L1, but large single weights count more (sum of squares).</source>
+        <translation>与 L1 类似，但单个较大的权重影响更大（按平方和）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="266"/>
+        <source>Estimates how much the output changes without each part, from a few batches of your data. Often keeps more quality; slower.</source>
+        <translation>用几批你的数据估计去掉每个部分后输出会变化多少。通常能保留更多质量，但较慢。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="271"/>
+        <source>Compares weights across layers fairly, so no layer is emptied by accident. Useful with global ranking.</source>
+        <translation>在各层之间公平地比较权重，避免某一层被意外剪空。适合与全局排序一起使用。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="276"/>
+        <source>Removes parts at random: only useful to see how much better the other criteria do.</source>
+        <translation>随机移除：仅用于对照，看其他标准能好多少。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="425"/>
+        <source>&amp;Sensitivity scan</source>
+        <extracomment>The user pressed Run: (technique, options). The user asked for a sensitivity scan (quantize and prune): (technique, options). Another technique was chosen. Any field of a form changed: (technique, options of that technique).</extracomment>
+        <translation>敏感度扫描(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="430"/>
+        <source>Compresses one layer at a time and measures how much each one hurts the answers, so you can see which layers to leave alone. Changes nothing.</source>
+        <translation>每次只压缩一层，测量每层对答案的影响有多大，以便看出哪些层不宜改动。不会修改任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="436"/>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="533"/>
+        <source>Command line: --scheme {name}</source>
+        <translation>命令行：--scheme {name}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="548"/>
+        <source>Scheme</source>
+        <translation>方案</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="550"/>
+        <source>How the model&apos;s numbers are stored after quantization. Hover over an entry to read what it is good for.</source>
+        <translation>量化后模型数值的存储方式。将鼠标悬停在选项上可查看其适用场景。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="562"/>
+        <source>Compile (torch.compile)</source>
+        <translation>编译 (torch.compile)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="567"/>
+        <source>Turns the quantized model into optimised code the first time it runs. Most of the speed-up of int8 comes from this; the first run takes longer.</source>
+        <translation>首次运行时把量化后的模型转换为优化过的代码。int8 的大部分加速来自于此；首次运行耗时较长。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="579"/>
+        <source>Calibration batches</source>
+        <translation>校准批次数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="581"/>
+        <source>How many batches of your data to run through the model to learn the range of its activations. More is steadier and slower; 8 is usually enough.</source>
+        <translation>用多少批你的数据运行模型，以获知其激活值的范围。越多越稳定，但也越慢；通常 8 批就够了。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="593"/>
+        <location filename="../../widgets/compression_panel.py" line="756"/>
+        <source>e.g. fc, stages.0.*</source>
+        <translation>例如 fc, stages.0.*</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="598"/>
+        <location filename="../../widgets/compression_panel.py" line="761"/>
+        <source>Skip layers</source>
+        <translation>跳过的层</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="606"/>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="609"/>
+        <source>Auto-skip the most sensitive layers</source>
+        <translation>自动跳过最敏感的层</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="611"/>
+        <source>Measures first which layers lose the most quality when quantized, and leaves that many of them as they are. 0 turns it off.</source>
+        <translation>先测量哪些层量化后质量损失最大，并将其中这么多个层保持原样。设为 0 即关闭。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="638"/>
+        <source>Command line: --method {name}</source>
+        <translation>命令行：--method {name}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="653"/>
+        <source>Method</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="655"/>
+        <source>What is removed: whole channels or single weights.</source>
+        <translation>移除的对象：整个通道或单个权重。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="676"/>
+        <source>How much to remove: 50 % removes half of the channels (structured) or of the weights (unstructured).</source>
+        <translation>移除多少：50 % 即移除一半的通道（结构化）或权重（非结构化）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="683"/>
+        <source>Amount</source>
+        <translation>比例</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="703"/>
+        <source>Importance</source>
+        <translation>重要性</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="705"/>
+        <source>How to decide what matters least, and so what is removed first.</source>
+        <translation>如何判断哪些部分最不重要，从而决定先移除什么。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="712"/>
+        <source>Global ranking</source>
+        <translation>全局排序</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="714"/>
+        <source>Ranks all layers together, so layers with many unimportant parts lose more and sensitive layers lose less. Off: every layer loses the same share.</source>
+        <translation>将所有层放在一起排序：不重要部分多的层移除得更多，敏感的层移除得更少。关闭时每层移除相同的比例。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="724"/>
+        <source> channels</source>
+        <translation> 个通道</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="725"/>
+        <source>Keeps channel counts a multiple of this number, which processors and GPUs handle fastest. 1 keeps the exact amount.</source>
+        <translation>使通道数保持为此数的倍数，处理器和 GPU 处理这样的通道数最快。设为 1 则严格按比例移除。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="732"/>
+        <source>Round channels to</source>
+        <translation>通道数对齐到</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="740"/>
+        <source>Removes the amount in this many smaller steps, ranking again after each one. More steps often keep more quality.</source>
+        <translation>分这么多步逐步移除，每步之后重新排序。步数越多，通常保留的质量越多。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="747"/>
+        <source>Iterative steps</source>
+        <translation>迭代步数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="768"/>
+        <source>Recover accuracy afterwards</source>
+        <translation>剪枝后恢复准确率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="772"/>
+        <source>Trains the pruned model briefly on your data so it wins back most of the quality it lost.</source>
+        <translation>用你的数据对剪枝后的模型做简短训练，挽回大部分损失的质量。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="782"/>
+        <source>No recovery</source>
+        <translation>不恢复</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="785"/>
+        <location filename="../../widgets/compression_panel.py" line="847"/>
+        <source>Epochs</source>
+        <translation>训练轮数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="787"/>
+        <source>How many times to go over the training data. 0 skips recovery.</source>
+        <translation>遍历训练数据的次数。设为 0 则跳过恢复。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="794"/>
+        <source>Learn from the original (distillation)</source>
+        <translation>向原始模型学习（蒸馏）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="800"/>
+        <source>The pruned model learns to give the same answers as the original, not only the labels. Usually recovers more quality.</source>
+        <translation>剪枝后的模型学习给出与原始模型相同的答案，而不只是拟合标签。通常能恢复更多质量。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="829"/>
+        <source>No student offered for this model</source>
+        <translation>此模型没有可用的学生模型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="833"/>
+        <source>Student</source>
+        <translation>学生模型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="835"/>
+        <source>The smaller model that learns from yours: a narrower copy, your model pruned first, or a built-in one.</source>
+        <translation>向你的模型学习的较小模型：可以是更窄的副本、先经过剪枝的你的模型，或内置模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="849"/>
+        <source>How many times the student goes over the training data. More takes longer and usually gets closer to the teacher.</source>
+        <translation>学生模型遍历训练数据的次数。越多耗时越长，通常也越接近教师模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="865"/>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="867"/>
+        <source>Softens the teacher&apos;s answers so the student also learns which wrong answers were nearly right. 2 to 5 works for most models.</source>
+        <translation>软化教师模型的答案，让学生模型也能学到哪些错误答案其实接近正确。大多数模型取 2 到 5 即可。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="883"/>
+        <source>Teacher weight (alpha)</source>
+        <translation>教师权重 (alpha)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="885"/>
+        <source>How much the student follows the teacher rather than the labels: 1 only the teacher, 0 only the labels.</source>
+        <translation>学生模型偏向教师模型而非标签的程度：1 表示只学教师模型，0 表示只学标签。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="897"/>
+        <source>Processes</source>
+        <translation>进程数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="899"/>
+        <source>How many processes train together, each on part of the data. Never more than the processor has cores.</source>
+        <translation>同时参与训练的进程数，每个进程处理一部分数据。不能超过处理器的核心数。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="921"/>
+        <source>Layers to leave exactly as they are, separated by commas: a layer&apos;s path as in the layer tree (fc, net.1), or a pattern with * for any part (stages.0.* is everything inside stages.0). The first and last layers are often worth skipping. Ticking layers in the layer tree fills this in.</source>
+        <translation>要保持原样的层，用逗号分隔：可以是层树中的层路径（fc, net.1），也可以是用 * 匹配任意部分的模式（stages.0.* 表示 stages.0 内的所有层）。第一层和最后一层通常值得跳过。在层树中勾选层会自动填入此处。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1026"/>
+        <location filename="../../widgets/compression_panel.py" line="1278"/>
+        <source>Not available for this model.</source>
+        <translation>不适用于此模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1030"/>
+        <source>Not available: {reason}</source>
+        <translation>不可用：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1191"/>
+        <source>Only the int8, static scheme needs calibration data.</source>
+        <translation>只有 int8 静态方案需要校准数据。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1217"/>
+        <source>2:4 always removes half of the weights.</source>
+        <translation>2:4 总是移除一半的权重。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1231"/>
+        <source>Not available for this pruning method.</source>
+        <translation>不适用于此剪枝方式。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1237"/>
+        <source>Only for structured pruning.</source>
+        <translation>仅适用于结构化剪枝。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1245"/>
+        <source>2:4 works inside each layer.</source>
+        <translation>2:4 在每层内部进行。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1280"/>
+        <source>Open a model first.</source>
+        <translation>请先打开模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1282"/>
+        <source>A job from this panel is running; wait for it or cancel it.</source>
+        <translation>此面板的任务正在运行；请等待其完成或将其取消。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1286"/>
+        <source>Choose a student model first.</source>
+        <translation>请先选择学生模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1301"/>
+        <source>Quantizes a copy of the model with these settings and measures it before and after. Your model is not changed.</source>
+        <translation>按这些设置量化模型的副本，并测量量化前后的表现。你的模型不会被修改。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1306"/>
+        <source>Prunes a copy of the model with these settings and measures it before and after. Your model is not changed.</source>
+        <translation>按这些设置剪枝模型的副本，并测量剪枝前后的表现。你的模型不会被修改。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1311"/>
+        <source>Trains the student on your data and measures it beside the original.</source>
+        <translation>用你的数据训练学生模型，并与原始模型对比测量。</translation>
+    </message>
+</context>
+<context>
     <name>DevicePicker</name>
     <message>
         <location filename="../../widgets/device_picker.py" line="72"/>
@@ -1123,6 +1602,35 @@
         <location filename="../../app/main_window.py" line="766"/>
         <source>{accuracy:.1f} % accurate on {data}</source>
         <translation>在 {data} 上准确率 {accuracy:.1f} %</translation>
+    </message>
+</context>
+<context>
+    <name>SensitivityChart</name>
+    <message>
+        <location filename="../../widgets/sensitivity_chart.py" line="315"/>
+        <source>One of the most sensitive layers: consider leaving it uncompressed.</source>
+        <extracomment>Layers highlighted as the most sensitive, unless changed with ``set_highlight_count``. Share of a row&apos;s height the bars of one layer take together. Rows are never taller than this, in pixels: a few layers do not make fat bars. Layer names on the axis take at most this share of the chart&apos;s width, and this many pixels.</extracomment>
+        <translation>最敏感的层之一：建议不要压缩此层。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sensitivity_chart.py" line="351"/>
+        <source>Each bar shows how much the answers change when only that layer is compressed. Longer bars hurt more. The highlighted layers are the most sensitive: leaving them uncompressed keeps most of the quality.</source>
+        <translation>每个条形表示只压缩该层时答案的变化程度。条形越长，损害越大。高亮的层最敏感：不压缩它们可保留大部分质量。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sensitivity_chart.py" line="490"/>
+        <source>Sensitivity of each layer</source>
+        <translation>各层敏感度</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sensitivity_chart.py" line="491"/>
+        <source>damage when only that layer is compressed; longer hurts more</source>
+        <translation>只压缩该层时造成的损害；越长损害越大</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/sensitivity_chart.py" line="510"/>
+        <source>most sensitive layers</source>
+        <translation>最敏感的层</translation>
     </message>
 </context>
 <context>
