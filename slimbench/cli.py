@@ -18,7 +18,7 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 
-SUBCOMMANDS = ("gui", "zoo", "inspect", "bench", "devices")
+SUBCOMMANDS = ("gui", "zoo", "inspect", "bench", "devices", "quantize", "prune")
 
 
 class UsageError(Exception):
@@ -71,6 +71,27 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=int, help="intra-op CPU threads (default: torch's)")
     bench.add_argument("--no-roofline", action="store_true",
                        help="skip measuring the device's peak FLOP/s")
+    quantize = sub.add_parser("quantize", parents=[common, model],
+                              help="quantize, measure before/after, save")
+    quantize.add_argument("--scheme", required=True,
+                          help="int8-dynamic, int8-static, int8-weight-only, int4-weight-only, "
+                               "fp16 or bf16")
+    quantize.add_argument("-o", "--output", required=True,
+                          help="file to write (.pt2 for int8-static, .pt otherwise)")
+    quantize.add_argument("--device", default="cpu")
+    quantize.add_argument("--skip", action="append", default=[], metavar="PATTERN",
+                          help="leave matching layers unquantized (fnmatch on layer paths)")
+    quantize.add_argument("--auto-skip", metavar="K_OR_THRESHOLD",
+                          help="skip the K most sensitive layers, or those whose fidelity drop "
+                               "exceeds a threshold such as 0.01")
+    quantize.add_argument("--calibration-batches", type=int, default=8)
+    quantize.add_argument("--batch-size", type=int, default=32, help="batch latency is timed at")
+    quantize.add_argument("--compile", dest="compile", action="store_true", default=None,
+                          help="always torch.compile (default: time eager and compiled, keep "
+                               "the faster)")
+    quantize.add_argument("--no-compile", dest="compile", action="store_false")
+    quantize.add_argument("--engine", default="auto", choices=["auto", "torchao", "legacy"])
+    quantize.add_argument("--threads", type=int)
     return parser
 
 
@@ -280,12 +301,61 @@ def _command_bench(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command_quantize(options: argparse.Namespace) -> int:
+    from slimbench.engine.jobs import run_job
+    from slimbench.engine.quantize import QuantizeConfig, quantize_job, save_quantized
+
+    handle = _load(options)
+    auto_skip: int | float | None = None
+    if options.auto_skip is not None:
+        try:
+            text = options.auto_skip
+            auto_skip = float(text) if "." in text else int(text)
+        except ValueError:
+            raise UsageError("--auto-skip takes a layer count (2) or a threshold (0.01)") from None
+    config = QuantizeConfig(
+        options.scheme, device=options.device, compile=options.compile,
+        skip=tuple(options.skip), calibration_batches=options.calibration_batches,
+        batch_size=options.batch_size, auto_skip=auto_skip, engine=options.engine,
+        threads=options.threads,
+    )
+    result = run_job(quantize_job(handle, config), _progress_printer(options))
+    path = save_quantized(result, options.output)
+    return _print_compression(options, result.to_json(output=str(path)), result.notes, path)
+
+
+def _print_compression(options: argparse.Namespace, document: dict[str, Any],
+                       notes: list[str], path: Any) -> int:
+    """The prune/quantize report: JSON, or a before/after table with the notes."""
+    if options.json:
+        _print_json(document)
+        return EXIT_OK
+    rows = []
+    for side in ("before", "after"):
+        metrics = document[side]
+        fidelity = metrics.get("fidelity") or {}
+        rows.append([
+            side,
+            _count(metrics.get("params_total")),
+            _bytes(metrics.get("size_bytes")),
+            f"{metrics['latency_ms']['median']:.3f}" if metrics.get("latency_ms") else "?",
+            _percent(metrics.get("accuracy")) or "-",
+            _percent(fidelity.get("top1_agreement")) or "-",
+        ])
+    print(_table(["", "params", "size", "median ms", "accuracy", "top-1 agreement"], rows))
+    for note in notes:
+        print(f"note: {note}")
+    print(f"saved {path}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "gui": _command_gui,
     "zoo": _command_zoo,
     "devices": _command_devices,
     "inspect": _command_inspect,
     "bench": _command_bench,
+    "quantize": _command_quantize,
 }
 
 

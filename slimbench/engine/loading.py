@@ -255,7 +255,7 @@ def _load_exported(path: Path) -> ModelHandle:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            program = torch.export.load(str(path))
+            program = _load_program(path)
             # unflatten keeps the original module hierarchy, so per-layer hooks and FLOPs work.
             module = torch.export.unflatten(program)
     except Exception as error:  # torch raises many types for a damaged archive
@@ -280,6 +280,20 @@ def _load_exported(path: Path) -> ModelHandle:
         notes=["Exported programs run as recorded; their input shapes are fixed by the export."],
         layer_types=_exported_layer_types(program),
     )
+
+
+def _load_program(path: Path) -> Any:
+    # An int8-static graph calls quantized_decomposed ops, which come with torchao: import it
+    # (seconds) only for such programs.
+    with zipfile.ZipFile(path) as archive:
+        graphs = [name for name in archive.namelist() if "/models/" in name and
+                  name.endswith(".json")]
+        quantized = any(b"quantized_decomposed" in archive.read(name) for name in graphs)
+    if quantized:
+        from slimbench.engine.quantize.saving import register_quantized_ops
+
+        register_quantized_ops()
+    return torch.export.load(str(path))
 
 
 def _exported_layer_types(program: Any) -> dict[str, str]:
@@ -323,6 +337,12 @@ def _torch_load(path: Path, trust_pickle: bool) -> Any:
             raise ModelLoadError(
                 f"{path.name} is corrupt or truncated: it is not a readable PyTorch file."
             ) from None
+        if "torchao." in str(error):
+            # torchao's quantized tensors are data, allow-listed by the quantize engine.
+            from slimbench.engine.quantize.saving import register_safe_globals
+
+            if register_safe_globals():
+                return _torch_load(path, trust_pickle)
         if not trust_pickle:
             raise UntrustedPickleError(
                 f"{path.name} holds pickled Python objects ({_blocked_global(error)}), and "
@@ -381,6 +401,11 @@ def _handle_from_payload(
     meta: dict[str, Any] = {}
     if isinstance(payload, Mapping) and isinstance(payload.get(SLIMBENCH_META_KEY), Mapping):
         meta = dict(payload[SLIMBENCH_META_KEY])
+    if isinstance(meta.get("quantization"), Mapping):
+        # Quantized weights only fit after the scheme is re-applied to the architecture.
+        from slimbench.engine.quantize.saving import handle_from_quantized_payload
+
+        return handle_from_quantized_payload(path, payload, meta, source, arch, arch_args)
     state_dict = _find_state_dict(payload)
     if state_dict is None:
         raise ModelLoadError(

@@ -29,8 +29,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """A temporary path beside ``target``; renamed onto it only if the block succeeds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                              dir=target.parent)
+    # The temporary name keeps the extension: some writers (torch.export.save) check it.
+    handle, temporary_name = tempfile.mkstemp(prefix=f".{target.stem}.",
+                                              suffix=f".part{target.suffix}", dir=target.parent)
     os.close(handle)
     temporary = Path(temporary_name)
     try:

@@ -334,3 +334,30 @@ def test_console_command_succeeds_with_exit_0() -> None:
     assert done.returncode == EXIT_OK, done.stderr
     assert "Traceback" not in done.stderr
     assert json.loads(done.stdout)["models"]
+
+
+def test_quantize_command_writes_a_model_that_loads_back(tmp_path, capsys) -> None:
+    from slimbench.cli import main
+    from slimbench.engine.loading import load_model
+
+    output = tmp_path / "digits-int8.pt"
+    code = main(["quantize", "zoo:mlp-digits", "--scheme", "int8-dynamic", "--no-compile",
+                 "--engine", "legacy", "--threads", "1", "-o", str(output), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert set(document) >= {"output", "before", "after", "notes"}
+    for side in ("before", "after"):
+        assert set(document[side]) >= {"params_total", "params_nonzero", "size_bytes",
+                                       "latency_ms", "accuracy", "fidelity"}
+    assert document["after"]["size_bytes"] < 0.3 * document["before"]["size_bytes"]
+    assert document["after"]["fidelity"]["top1_agreement"] >= 0.99
+    assert load_model(output).example_inputs is not None
+
+
+def test_quantize_command_rejects_an_unknown_scheme(tmp_path, capsys) -> None:
+    from slimbench.cli import main
+
+    code = main(["quantize", "zoo:mlp-cancer", "--scheme", "int3", "-o", str(tmp_path / "x.pt")])
+    assert code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.pt").exists()
