@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -92,6 +93,28 @@ def build_parser() -> argparse.ArgumentParser:
     quantize.add_argument("--no-compile", dest="compile", action="store_false")
     quantize.add_argument("--engine", default="auto", choices=["auto", "torchao", "legacy"])
     quantize.add_argument("--threads", type=int)
+
+    prune = sub.add_parser("prune", parents=[common, model],
+                           help="prune, measure before/after, save")
+    prune.add_argument("--method", default="structured",
+                       help="structured, unstructured or semi-structured-2:4 (CUDA)")
+    prune.add_argument("--amount", type=float, required=True,
+                       help="share of channels (structured) or weights (unstructured), 0..1")
+    prune.add_argument("-o", "--output", required=True)
+    prune.add_argument("--importance", default="l1", help="l1, l2, taylor, lamp or random")
+    prune.add_argument("--global", dest="global_pruning", action="store_true",
+                       help="rank channels across layers rather than within each layer")
+    prune.add_argument("--skip", action="append", default=[], metavar="PATTERN")
+    prune.add_argument("--round-to", type=int, default=8)
+    prune.add_argument("--steps", type=int, default=1, help="iterative pruning steps")
+    prune.add_argument("--recover-epochs", type=int, default=0,
+                       help="fine-tune on the model's data afterwards")
+    prune.add_argument("--distill", action="store_true",
+                       help="during recovery, learn from the unpruned model too")
+    prune.add_argument("--sparse", action="store_true",
+                       help="save zeros compressed (unstructured): a smaller file")
+    prune.add_argument("--device", default="cpu")
+    prune.add_argument("--threads", type=int)
     return parser
 
 
@@ -123,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error), EXIT_BAD_INPUT, wants_json)
     except KeyboardInterrupt:
         return _fail("Interrupted.", 130, wants_json)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: not an error of ours or the user's.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        return EXIT_OK
     except Exception as error:  # a bug of ours: still one line, unless debugging
         if debug:
             raise
@@ -324,6 +351,49 @@ def _command_quantize(options: argparse.Namespace) -> int:
     return _print_compression(options, result.to_json(output=str(path)), result.notes, path)
 
 
+def _command_prune(options: argparse.Namespace) -> int:
+    from slimbench.engine.jobs import run_job
+    from slimbench.engine.measure import quality_job
+    from slimbench.engine.prune import (
+        PruneConfig,
+        RecoveryConfig,
+        prune_job,
+        recover_job,
+        save_pruned,
+    )
+
+    handle = _load(options)
+    config = PruneConfig(
+        method=options.method, amount=options.amount, importance=options.importance,
+        global_pruning=options.global_pruning, skip=tuple(options.skip),
+        round_to=options.round_to or None, iterative_steps=options.steps,
+        device=options.device, threads=options.threads,
+    )
+    progress = _progress_printer(options)
+    result = run_job(prune_job(handle, config), progress)
+    notes = list(result.notes)
+    document = result.to_json()
+    if options.recover_epochs > 0:
+        teacher = handle if options.distill else None
+        recovered = run_job(recover_job(result.handle, teacher,
+                                        RecoveryConfig(epochs=options.recover_epochs)), progress)
+        result.handle = recovered.handle
+        document["recovery"] = recovered.to_json()
+        # Recovery trained the model after "after" was measured: measure its quality again
+        # (same weights layout, so size and latency stand).
+        quality = run_job(quality_job(result.handle, reference=handle.module))
+        document["after"]["accuracy"] = quality.accuracy
+        if quality.fidelity is not None:
+            document["after"]["fidelity"] = quality.fidelity.to_json()
+        if quality.accuracy is not None:
+            notes.append(f"After {options.recover_epochs} epochs of recovery the accuracy is "
+                         f"{100 * quality.accuracy:.1f} %.")
+    saved = save_pruned(result.handle, options.output, sparse=True if options.sparse else "auto")
+    document["output"] = str(saved.path)
+    document["notes"] = notes
+    return _print_compression(options, document, notes, saved.path)
+
+
 def _print_compression(options: argparse.Namespace, document: dict[str, Any],
                        notes: list[str], path: Any) -> int:
     """The prune/quantize report: JSON, or a before/after table with the notes."""
@@ -356,6 +426,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "inspect": _command_inspect,
     "bench": _command_bench,
     "quantize": _command_quantize,
+    "prune": _command_prune,
 }
 
 

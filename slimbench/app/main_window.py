@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self._bench_variant: dict[int, int] = {}
         self._live_job: int | None = None
         self._load_specs: dict[int, str] = {}
+        self._compression_labels: dict[int, str] = {}
         self.language.apply(self.settings.language)
         self._built_language = self.language.current
         self.setAcceptDrops(True)
@@ -172,8 +173,10 @@ class MainWindow(QMainWindow):
     def _build_workbench(self) -> QWidget:
         """The page of a loaded model: tree, details, charts, variants (needs torch)."""
         from slimbench.widgets.charts import BeforeAfterChart, LiveCurve, TradeoffScatter
+        from slimbench.widgets.compression_panel import CompressionPanel
         from slimbench.widgets.device_picker import DevicePicker, DeviceSelection
         from slimbench.widgets.layer_tree import LayerDetails, LayerTreeView
+        from slimbench.widgets.sensitivity_chart import SensitivityChart
 
         self.model_name = QLabel(self.tr("No model loaded"))
         self.model_name.setObjectName("modelName")
@@ -192,16 +195,29 @@ class MainWindow(QMainWindow):
         self.live = LiveCurve()
         self.before_after = BeforeAfterChart()
         self.tradeoffs = TradeoffScatter()
+        self.compress = CompressionPanel()
+        self.compress.set_enabled_for_model(self.current is not None)
+        self.compress.set_technique_available(
+            "distill", False, self.tr("Distillation is not available in this version yet."))
+        self.compress.run_requested.connect(self.run_compression)
+        self.compress.sensitivity_requested.connect(self.run_sensitivity)
+        self.sensitivity = SensitivityChart()
         self.tabs = QTabWidget()
+        self.tabs.addTab(self.compress, self.tr("Compress"))
         self.tabs.addTab(self.details, self.tr("Layer"))
         self.tabs.addTab(self.live, self.tr("Live"))
         self.tabs.addTab(self.before_after, self.tr("Before / after"))
         self.tabs.addTab(self.tradeoffs, self.tr("Trade-offs"))
-        self.tabs.setTabToolTip(1, self.tr("Measurements of the running job as they arrive."))
-        self.tabs.setTabToolTip(2, self.tr(
-            "Size, speed and quality of the selected variants next to each other."))
+        self.tabs.addTab(self.sensitivity, self.tr("Sensitivity"))
+        self.tabs.setTabToolTip(0, self.tr(
+            "Make the model smaller or faster: quantize or prune it into a new variant."))
+        self.tabs.setTabToolTip(2, self.tr("Measurements of the running job as they arrive."))
         self.tabs.setTabToolTip(3, self.tr(
+            "Size, speed and quality of the selected variants next to each other."))
+        self.tabs.setTabToolTip(4, self.tr(
             "Every variant by speed and quality; the line joins the best trade-offs."))
+        self.tabs.setTabToolTip(5, self.tr(
+            "How much each layer suffers when it alone is compressed: leave the worst alone."))
 
         self.variants = QTableWidget(0, VARIANT_COLUMNS)
         self.variants.setObjectName("variantsTable")
@@ -524,6 +540,64 @@ class MainWindow(QMainWindow):
         return self._submit_for(variant, self.tr("Measure quality of {name}"), "quality",
                                 lambda: quality_job(handle, reference=reference))
 
+    def run_compression(self, technique: str, options: dict[str, Any]) -> JobRecord | None:
+        """Quantize or prune the current variant into a new one (a job on a worker)."""
+        variant = self.current
+        if variant is None:
+            return None
+        handle = variant.handle
+        device = self.picker.selection().device if self.picker is not None else "cpu"
+        if technique == "quantize":
+            from slimbench.engine.quantize import QuantizeConfig, quantize_job
+
+            config = QuantizeConfig(
+                options["scheme"], device=device, compile=bool(options["compile"]),
+                skip=tuple(options["skip"]), calibration_batches=options["calibration_batches"],
+                auto_skip=options["auto_skip"] or None,
+            )
+            label = options["scheme"]
+            factory = lambda: quantize_job(handle, config)
+        elif technique == "prune":
+            from slimbench.engine.prune import PruneConfig
+
+            prune_config = PruneConfig(
+                method=options["method"], amount=options["amount"],
+                importance=options["importance"], global_pruning=options["global_pruning"],
+                round_to=options["round_to"], iterative_steps=options["iterative_steps"],
+                skip=tuple(options["skip"]), device=device,
+            )
+            label = f"{options['method']} {round(100 * options['amount'])} %"
+            factory = lambda: _prune_then_recover(handle, prune_config, options)
+        else:
+            return None
+        self.compress.set_busy(True)
+        record = self._submit_for(
+            variant, self.tr("{technique} {name}: {label}").replace(
+                "{technique}", self._technique_names().get(technique, technique)
+            ).replace("{label}", label),
+            technique, factory,
+        )
+        self._compression_labels[record.id] = f"{technique} {label}"
+        return record
+
+    def run_sensitivity(self, technique: str, options: dict[str, Any]) -> JobRecord | None:
+        """Compress each layer alone and chart the damage, so the user can skip the worst."""
+        variant = self.current
+        if variant is None:
+            return None
+        handle = variant.handle
+        if technique == "quantize":
+            from slimbench.engine.quantize import sensitivity_job
+
+            factory = lambda: sensitivity_job(handle, scheme=options["scheme"])
+        else:
+            from slimbench.engine.prune import sensitivity_job as prune_sensitivity
+
+            factory = lambda: prune_sensitivity(
+                handle, ratios=(0.25, 0.5), method=options["method"])
+        return self._submit_for(variant, self.tr("Sensitivity of {name}"), "sensitivity",
+                                factory)
+
     def show_error(self, title: str, text: str) -> QMessageBox:
         """A window-modal message that does not block the event loop (jobs keep reporting)."""
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
@@ -548,12 +622,16 @@ class MainWindow(QMainWindow):
             self.live.finish()
             self._live_job = None
         if record.state != DONE:
+            if record.kind in ("quantize", "prune"):
+                self.compress.set_busy(False)
             if record.error_type == "UntrustedPickleError" and record.kind == "load":
                 self._confirm_trust(self._spec_of(record))
             elif record.error:
                 self.show_error(self.tr("{title} failed").format(title=record.title),
                                 record.error)
             return
+        if record.kind in ("quantize", "prune"):
+            self.compress.set_busy(False)
         if record.kind == "load":
             self._loaded(record, self._spec_of(record))
             return
@@ -574,6 +652,12 @@ class MainWindow(QMainWindow):
             return  # deleted while its job ran
         if variant is None:
             return
+        if record.kind in ("quantize", "prune"):
+            self._compressed(variant, record)
+            return
+        if record.kind == "sensitivity":
+            self._show_sensitivity(record.result)
+            return
         if isinstance(record.result, InspectResult):
             variant.inspection = record.result
             if variant is self.current:
@@ -588,6 +672,48 @@ class MainWindow(QMainWindow):
         self._refresh_variants()
         if variant is self.current:
             self._update_summary()
+
+    def _compressed(self, parent: Variant, record: JobRecord) -> None:
+        from slimbench.engine.inspection import inspect_job
+
+        result = record.result
+        label = self._compression_labels.pop(record.id, record.kind)
+        variant = self.workspace.add(result.handle, name=f"{parent.name} · {label}",
+                                     parent=parent.id, technique=label)
+        document = result.to_json()
+        variant.compression = document
+        after = document.get("after") or {}
+        variant.accuracy = after.get("accuracy")
+        fidelity = after.get("fidelity")
+        if fidelity:
+            from slimbench.engine.measure import Fidelity
+
+            variant.fidelity = Fidelity(fidelity.get("top1_agreement") or float("nan"),
+                                        fidelity.get("cosine") or float("nan"),
+                                        fidelity.get("max_abs_error") or 0.0, 0)
+        variant.notes = list(document.get("notes") or [])
+        parent.compression_before = document
+        self._submit_for(variant, self.tr("Inspect {name}"), "inspect",
+                         lambda: inspect_job(result.handle))
+        # Recovery may have trained the model after "after" was measured: measure it again.
+        self.run_quality(variant)
+        self._refresh_variants()
+        self.tabs.setCurrentWidget(self.before_after)
+        self.statusBar().showMessage(" ".join(variant.notes[-1:]), 15000)
+
+    def _show_sensitivity(self, result: Any) -> None:
+        rows = []
+        if hasattr(result, "scheme"):
+            for layer in result.layers:
+                rows.append((layer.path, {result.scheme: float(layer.fidelity_drop)}))
+            metric = self.tr("Fidelity lost (1 − cosine)")
+        else:
+            for layer in result.layers:
+                rows.append((layer.path, {f"{round(100 * point.ratio)} %": float(point.damage)
+                                          for point in layer.points}))
+            metric = self.tr("Predictions changed")
+        self.sensitivity.set_rows(rows, metric)
+        self.tabs.setCurrentWidget(self.sensitivity)
 
     def _spec_of(self, record: JobRecord) -> str:
         return self._load_specs.pop(record.id, "")
@@ -605,6 +731,7 @@ class MainWindow(QMainWindow):
         self._update_summary()
         for item in (self.bench_action, self.quality_action, self.save_action):
             item.setEnabled(True)
+        self.compress.set_enabled_for_model(True)
 
     def _refresh_variants(self) -> None:
         selected = {v.id for v in self._selected_variants()}
@@ -612,14 +739,14 @@ class MainWindow(QMainWindow):
         self.variants.setRowCount(0)
         for row, variant in enumerate(self.workspace):
             self.variants.insertRow(row)
-            bench = variant.latest_benchmark()
+            latency = _latency(variant)
             quality = _quality(variant)
             cells = [
                 variant.name,
                 self._technique_names().get(variant.technique, variant.technique),
                 format_count(variant.inspection.params_total) if variant.inspection else "…",
                 format_bytes(variant.inspection.size_bytes) if variant.inspection else "…",
-                f"{bench.latency_ms['median']:.2f} ms ({bench.device})" if bench else "—",
+                f"{latency[0]:.2f} ms ({latency[1]})" if latency else "—",
                 f"{100 * quality:.1f} %" if quality is not None else "—",
             ]
             for column, text in enumerate(cells):
@@ -635,7 +762,8 @@ class MainWindow(QMainWindow):
         self._update_charts()
 
     def _technique_names(self) -> dict[str, str]:
-        return {"original": self.tr("original")}
+        return {"original": self.tr("original"), "quantize": self.tr("Quantize"),
+                "prune": self.tr("Prune")}
 
     def _selected_variants(self) -> list[Variant]:
         ids = []
@@ -723,7 +851,16 @@ class MainWindow(QMainWindow):
 
         variant = self.workspace.get(variant_id)
         try:
-            saved = save_model(variant.handle, path)
+            if variant.technique.startswith("quantize"):
+                from slimbench.engine.quantize import save_quantized
+
+                saved = save_quantized(variant.handle, path)
+            elif variant.technique.startswith("prune"):
+                from slimbench.engine.prune import save_pruned
+
+                saved = save_pruned(variant.handle, path).path
+            else:
+                saved = save_model(variant.handle, path)
         except Exception as error:  # SaveError, or an OS error the engine did not foresee
             self.show_error(self.tr("Cannot save"), str(error).splitlines()[0])
             return None
@@ -777,6 +914,21 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def _prune_then_recover(handle: ModelHandle, config: Any, options: dict[str, Any]) -> Any:
+    """Prune, then (when asked) fine-tune the pruned copy, distilling from the original."""
+    from slimbench.engine.prune import RecoveryConfig, prune_job, recover_job
+
+    result = yield from prune_job(handle, config)
+    epochs = int(options.get("recover_epochs") or 0)
+    if epochs > 0 and handle.data is not None:
+        teacher = handle if options.get("distill_recovery") else None
+        recovered = yield from recover_job(result.handle, teacher, RecoveryConfig(epochs=epochs))
+        result.handle = recovered.handle
+        result.notes.append(recovered.summary() if hasattr(recovered, "summary") else
+                            f"Recovered for {epochs} epochs.")
+    return result
+
+
 def _cpu_only() -> list[DeviceInfo]:
     from slimbench.engine.devices import cpu_device
 
@@ -799,13 +951,31 @@ def _quality(variant: Variant) -> float | None:
     return None
 
 
+def _latency(variant: Variant) -> tuple[float, str] | None:
+    """The newest latency of a variant: its own benchmark, else what a compression job timed
+    (for the new variant, or for its parent as "before")."""
+    bench = variant.latest_benchmark()
+    if bench is not None:
+        return bench.latency_ms["median"], f"{bench.device}, batch {bench.batch_size}"
+    for document, side in ((variant.compression, "after"), (variant.compression_before, "before")):
+        metrics = (document or {}).get(side) or {}
+        if metrics.get("latency_ms"):
+            config = document.get("config") or {}
+            device = document.get("device") or config.get("device", "?")
+            batch = document.get("batch_size") or (config.get("batch_sizes") or ["?"])[0]
+            where = f"{device}, batch {batch}"
+            return float(metrics["latency_ms"]["median"]), where
+    return None
+
+
 def _point(variant: Variant) -> VariantPoint:
     from slimbench.widgets.charts import VariantPoint
 
+    latency = _latency(variant)
     bench = variant.latest_benchmark()
     return VariantPoint(
         name=variant.name,
-        latency_ms=bench.latency_ms["median"] if bench else None,
+        latency_ms=latency[0] if latency else None,
         size_bytes=variant.inspection.size_bytes if variant.inspection else None,
         quality=_quality(variant),
         quality_label="accuracy" if variant.accuracy is not None else "agreement",

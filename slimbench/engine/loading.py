@@ -421,6 +421,11 @@ def _handle_from_payload(
             "--arch file.py:Class."
         )
     module, entry_name = _build_architecture(arch, arch_args)
+    if isinstance(meta.get("pruned"), Mapping):
+        # A pruned model: reshape the fresh architecture to the recorded layer shapes first.
+        from slimbench.engine.prune.saving import rebuild_pruned
+
+        state_dict = rebuild_pruned(module, meta, state_dict)
     _load_state_dict_strictly(module, state_dict, path.name, arch)
     handle = ModelHandle(
         name=path.stem,

@@ -31,6 +31,11 @@ class Variant:
     fidelity: Fidelity | None = None
     saved_to: Path | None = None
     notes: list[str] = field(default_factory=list)
+    #: The prune/quantize document that made this variant (its "before"/"after" METRICS).
+    compression: dict[str, Any] | None = None
+    #: The document of the newest job that made a child of this variant (its "before" side
+    #: measured this variant).
+    compression_before: dict[str, Any] | None = None
 
     def latest_benchmark(self) -> BenchResult | None:
         return next(reversed(self.benchmarks.values()), None)

@@ -237,3 +237,48 @@ print("ok")
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("ok")
+
+
+def test_quantize_from_the_panel_makes_a_smaller_variant(window, qtbot) -> None:
+    _open(window, qtbot, "zoo:mlp-cancer")
+    original = window.current
+    before = {k: v.clone() for k, v in original.handle.module.state_dict().items()}
+    options = window.compress.options("quantize")
+    options.update(scheme="int8-dynamic", compile=False)
+    record = window.run_compression("quantize", options)
+    qtbot.waitUntil(lambda: record.is_finished, timeout=SLOW)
+    assert record.state == "done", record.error
+    qtbot.waitUntil(lambda: len(window.workspace) == 2 and all(
+        v.inspection is not None and v.accuracy is not None for v in window.workspace),
+        timeout=SLOW)
+    child = list(window.workspace)[1]
+    assert child.parent == original.id and "int8-dynamic" in child.technique
+    assert child.inspection.size_bytes < 0.35 * original.inspection.size_bytes
+    assert child.fidelity is not None and child.fidelity.top1_agreement >= 0.99
+    assert window.variants.rowCount() == 2
+    after = original.handle.module.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_prune_sensitivity_fills_the_chart(window, qtbot) -> None:
+    _open(window, qtbot, "zoo:mlp-cancer")
+    record = window.run_sensitivity("prune", window.compress.options("prune"))
+    qtbot.waitUntil(lambda: record.is_finished, timeout=SLOW)
+    assert record.state == "done", record.error
+    assert window.sensitivity.rows()
+    assert window.tabs.currentWidget() is window.sensitivity
+
+
+def test_a_pruned_variant_saves_and_loads_back(window, qtbot, tmp_path: Path) -> None:
+    _open(window, qtbot, "zoo:mlp-cancer")
+    options = window.compress.options("prune")
+    options.update(method="structured", amount=0.5, recover_epochs=0)
+    record = window.run_compression("prune", options)
+    qtbot.waitUntil(lambda: record.is_finished, timeout=SLOW)
+    assert record.state == "done", record.error
+    child = list(window.workspace)[1]
+    saved = window.save_variant(child.id, str(tmp_path / "pruned.pt"))
+    assert saved is not None
+    loaded = load_model(saved)
+    assert sum(p.numel() for p in loaded.module.parameters()) == \
+        sum(p.numel() for p in child.handle.module.parameters())

@@ -361,3 +361,28 @@ def test_quantize_command_rejects_an_unknown_scheme(tmp_path, capsys) -> None:
     assert code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_prune_command_shrinks_and_saves_a_model_that_loads_back(tmp_path, capsys) -> None:
+    from slimbench.cli import main
+    from slimbench.engine.loading import load_model
+
+    output = tmp_path / "cancer-pruned.pt"
+    code = main(["prune", "zoo:mlp-cancer", "--method", "structured", "--amount", "0.5",
+                 "--threads", "1", "-o", str(output), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert set(document) >= {"output", "before", "after", "notes"}
+    assert document["after"]["params_total"] < 0.6 * document["before"]["params_total"]
+    assert document["after"]["size_bytes"] < document["before"]["size_bytes"]
+    loaded = load_model(output)
+    assert sum(p.numel() for p in loaded.module.parameters()) == \
+        document["after"]["params_total"]
+
+
+def test_prune_command_rejects_an_amount_out_of_range(tmp_path, capsys) -> None:
+    from slimbench.cli import main
+
+    code = main(["prune", "zoo:mlp-cancer", "--amount", "1.5", "-o", str(tmp_path / "x.pt")])
+    assert code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
