@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from slimbench.engine.errors import SlimbenchError
-from slimbench.engine.loading import SLIMBENCH_META_KEY, ModelHandle
+from slimbench.engine.loading import ModelHandle
 
 
 class SaveError(SlimbenchError):
@@ -66,16 +66,11 @@ def save_model(handle: ModelHandle, target: str | Path) -> Path:
             if isinstance(module, torch.jit.ScriptModule):
                 return atomic_write(path, lambda tmp: torch.jit.save(module, str(tmp)))
             if handle.arch and not handle.arch.startswith("huggingface:"):
-                payload = {
-                    "state_dict": module.state_dict(),
-                    SLIMBENCH_META_KEY: {
-                        "format": 1,
-                        "arch": handle.arch,
-                        "arch_args": dict(handle.arch_args),
-                        "dataset": handle.data.name if handle.data is not None else None,
-                        "name": handle.name,
-                    },
-                }
+                # The prune engine's payload: the state_dict, the architecture, and the layer
+                # shapes where they differ from it (a pruned model), so it loads back.
+                from slimbench.engine.prune.saving import checkpoint_payload
+
+                payload = checkpoint_payload(handle)
                 return atomic_write(path, lambda tmp: torch.save(payload, tmp))
             if handle.source == "pickle":
                 return atomic_write(path, lambda tmp: torch.save(module, tmp))

@@ -158,7 +158,7 @@ ENGLISH = {
     "menus": ["&File", "&Run", "&View"],
     "toolbar": ["Start page", "Open model…", "Benchmark", "Measure quality", "Cancel jobs"],
     "heading": ["Start with a built-in model"],
-    "tabs": ["Layer", "Live", "Before / after", "Trade-offs"],
+    "tabs": ["Compress", "Layer", "Live", "Before / after", "Trade-offs", "Sensitivity"],
     "dock": ["Jobs"],
 }
 CONTEXTS = {"heading": "ZooGallery"}
