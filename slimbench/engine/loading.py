@@ -436,6 +436,11 @@ def _handle_from_payload(
         arch_args=arch_args,
         data=_dataset_from_meta(meta),
     )
+    return attach_zoo_data(handle, entry_name)
+
+
+def attach_zoo_data(handle: ModelHandle, entry_name: str | None) -> ModelHandle:
+    """Give a handle built on a zoo architecture that entry's example inputs and test data."""
     if entry_name is not None:
         from slimbench.engine import zoo
 

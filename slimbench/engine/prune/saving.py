@@ -318,11 +318,4 @@ def load_pruned(path: str | Path) -> ModelHandle:
         arch_args=arch_args,
         data=loading._dataset_from_meta(meta),
     )
-    if entry_name is not None:
-        from slimbench.engine import zoo
-
-        entry = zoo.get_entry(entry_name)
-        handle.example_inputs = entry.example_inputs(batch_size=1)
-        if handle.data is None:
-            handle.data = zoo.load_dataset(entry.dataset, split="test")
-    return handle
+    return loading.attach_zoo_data(handle, entry_name)

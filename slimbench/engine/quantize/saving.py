@@ -217,8 +217,11 @@ def handle_from_quantized_payload(
     arch_args: Mapping[str, Any] | None = None,
 ) -> ModelHandle:
     """A ModelHandle for a quantized state_dict file (``loading._handle_from_payload`` hook)."""
-    from slimbench.engine import zoo
-    from slimbench.engine.loading import _build_architecture, _dataset_from_meta
+    from slimbench.engine.loading import (
+        _build_architecture,
+        _dataset_from_meta,
+        attach_zoo_data,
+    )
 
     info = dict(meta["quantization"])
     arch = arch or meta.get("arch")
@@ -249,12 +252,7 @@ def handle_from_quantized_payload(
         data=_dataset_from_meta(meta),
         notes=[f"Quantized with {info.get('scheme')} ({info.get('engine')})."],
     )
-    if entry_name is not None:
-        entry = zoo.get_entry(entry_name)
-        handle.example_inputs = entry.example_inputs(batch_size=1)
-        if handle.data is None:
-            handle.data = zoo.load_dataset(entry.dataset, split="test")
-    return handle
+    return attach_zoo_data(handle, entry_name)
 
 
 def restore_quantized(
