@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QCoreApplication, QRectF, QTranslator
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPalette
 
 from slimbench.engine.measure import latency_summary
@@ -418,29 +418,8 @@ def test_axes_and_texts_follow_a_dark_palette(make_chart) -> None:
     assert "#eeeeee" in chart.text_items("size")[0].toHtml()
 
 
-class _PseudoTranslator(QTranslator):
-    """Wraps every chart string in brackets, to prove they go through translate()."""
-
-    CONTEXTS = ("BeforeAfterChart", "TradeoffScatter", "LiveCurve", "ChartWidget")
-
-    def isEmpty(self) -> bool:
-        return False
-
-    def translate(  # type: ignore[override]
-        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
-    ) -> str:
-        return f"[{source}]" if context in self.CONTEXTS else ""
-
-
-@pytest.fixture
-def pseudo_translation(qtbot) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    translator = _PseudoTranslator()
-    QCoreApplication.installTranslator(translator)
-    yield
-    QCoreApplication.removeTranslator(translator)
-
-
-def test_user_visible_strings_are_translatable(make_chart, pseudo_translation: None) -> None:
+def test_user_visible_strings_are_translatable(make_chart, pseudo_translate) -> None:
+    pseudo_translate("BeforeAfterChart", "TradeoffScatter", "LiveCurve", "ChartWidget")
     bars: BeforeAfterChart = make_chart(BeforeAfterChart)
     bars.set_variants([_point("a", 2.0, 0.9), _point("b", None, 0.8)])
     assert "[Size]" in bars.plots["size"].titleLabel.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QCoreApplication, Qt, QTranslator
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressBar
 
 from slimbench.widgets.job_list import (
@@ -169,27 +168,8 @@ def test_format_elapsed() -> None:
     assert format_elapsed(3725) == "1:02:05"
 
 
-class _PseudoTranslator(QTranslator):
-    """Wraps every JobListWidget string in brackets, to prove they go through translate()."""
-
-    def isEmpty(self) -> bool:
-        return False
-
-    def translate(  # type: ignore[override]
-        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
-    ) -> str:
-        return f"[{source}]" if context == "JobListWidget" else ""
-
-
-@pytest.fixture
-def pseudo_translation(qtbot) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    translator = _PseudoTranslator()
-    QCoreApplication.installTranslator(translator)
-    yield
-    QCoreApplication.removeTranslator(translator)
-
-
-def test_user_visible_strings_are_translatable(qtbot, pseudo_translation: None) -> None:
+def test_user_visible_strings_are_translatable(qtbot, pseudo_translate) -> None:
+    pseudo_translate("JobListWidget")
     widget = JobListWidget()
     qtbot.addWidget(widget)
     widget.add_job(FakeRecord(1, state="running", progress=0.5, elapsed=2.0))
