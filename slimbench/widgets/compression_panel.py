@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, Signal
@@ -520,43 +520,56 @@ class CompressionPanel(QWidget):
         self._mute(label)
         return label
 
-    def _build_quantize(self, parent: QWidget, form: QFormLayout) -> None:
-        translate = QCoreApplication.translate
-        self.scheme_combo = _combo(parent)
-        self.scheme_combo.setObjectName("schemeCombo")
-        for scheme in SCHEMES:
-            self.scheme_combo.addItem(scheme_label(scheme), scheme)
-            self.scheme_combo.setItemData(
-                self.scheme_combo.count() - 1,
-                scheme_explanation(scheme)
-                + "\n"
-                + translate("CompressionPanel", "Command line: --scheme {name}").format(
-                    name=scheme
-                ),
+    def _explained_choice(
+        self,
+        parent: QWidget,
+        form: QFormLayout,
+        names: Sequence[str],
+        label_of: Callable[[str], str],
+        explanation_of: Callable[[str], str],
+        command_line: str,
+        title: str,
+        tip: str,
+    ) -> tuple[QComboBox, QLabel]:
+        """A form row: a combo of ``names`` with the chosen entry's explanation under it.
+
+        Each entry's tooltip adds the command-line spelling (``command_line`` has {name}).
+        """
+        combo = _combo(parent)
+        for name in names:
+            combo.addItem(label_of(name), name)
+            combo.setItemData(
+                combo.count() - 1,
+                explanation_of(name) + "\n" + command_line.format(name=name),
                 Qt.ItemDataRole.ToolTipRole,
             )
-        self.scheme_explanation = self._explanation_label(parent)
-        self.scheme_explanation.setObjectName("schemeExplanation")
-        scheme_field = QWidget(parent)
-        scheme_column = QVBoxLayout(scheme_field)
-        scheme_column.setContentsMargins(0, 0, 0, 0)
-        scheme_column.setSpacing(4)
-        scheme_column.addWidget(self.scheme_combo)
-        scheme_column.addWidget(self.scheme_explanation)
-        label = _add_row(
-            form,
+        explanation = self._explanation_label(parent)
+        field = QWidget(parent)
+        column = QVBoxLayout(field)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addWidget(combo)
+        column.addWidget(explanation)
+        label = _add_row(form, title, field, tip, parent)
+        label.setBuddy(combo)
+        combo.setToolTip(field.toolTip())
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        return combo, explanation
+
+    def _build_quantize(self, parent: QWidget, form: QFormLayout) -> None:
+        translate = QCoreApplication.translate
+        self.scheme_combo, self.scheme_explanation = self._explained_choice(
+            parent, form, SCHEMES, scheme_label, scheme_explanation,
+            translate("CompressionPanel", "Command line: --scheme {name}"),
             translate("CompressionPanel", "Scheme"),
-            scheme_field,
             translate(
                 "CompressionPanel",
                 "How the model's numbers are stored after quantization. Hover over an entry "
                 "to read what it is good for.",
             ),
-            parent,
         )
-        label.setBuddy(self.scheme_combo)
-        self.scheme_combo.setToolTip(scheme_field.toolTip())
-        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.scheme_combo.setObjectName("schemeCombo")
+        self.scheme_explanation.setObjectName("schemeExplanation")
 
         self.compile_check = QCheckBox(
             translate("CompressionPanel", "Compile (torch.compile)"), parent
@@ -627,37 +640,14 @@ class CompressionPanel(QWidget):
 
     def _build_prune(self, parent: QWidget, form: QFormLayout) -> None:
         translate = QCoreApplication.translate
-        self.method_combo = _combo(parent)
-        self.method_combo.setObjectName("methodCombo")
-        for method in PRUNE_METHODS:
-            self.method_combo.addItem(method_label(method), method)
-            self.method_combo.setItemData(
-                self.method_combo.count() - 1,
-                method_explanation(method)
-                + "\n"
-                + translate("CompressionPanel", "Command line: --method {name}").format(
-                    name=method
-                ),
-                Qt.ItemDataRole.ToolTipRole,
-            )
-        self.method_explanation = self._explanation_label(parent)
-        self.method_explanation.setObjectName("methodExplanation")
-        method_field = QWidget(parent)
-        method_column = QVBoxLayout(method_field)
-        method_column.setContentsMargins(0, 0, 0, 0)
-        method_column.setSpacing(4)
-        method_column.addWidget(self.method_combo)
-        method_column.addWidget(self.method_explanation)
-        label = _add_row(
-            form,
+        self.method_combo, self.method_explanation = self._explained_choice(
+            parent, form, PRUNE_METHODS, method_label, method_explanation,
+            translate("CompressionPanel", "Command line: --method {name}"),
             translate("CompressionPanel", "Method"),
-            method_field,
             translate("CompressionPanel", "What is removed: whole channels or single weights."),
-            parent,
         )
-        label.setBuddy(self.method_combo)
-        self.method_combo.setToolTip(method_field.toolTip())
-        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.method_combo.setObjectName("methodCombo")
+        self.method_explanation.setObjectName("methodExplanation")
 
         self.amount_slider = QSlider(Qt.Orientation.Horizontal, parent)
         self.amount_slider.setObjectName("amountSlider")

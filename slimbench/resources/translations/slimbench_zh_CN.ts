@@ -306,291 +306,291 @@
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="533"/>
+        <location filename="../../widgets/compression_panel.py" line="563"/>
         <source>Command line: --scheme {name}</source>
         <translation>命令行：--scheme {name}</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="548"/>
+        <location filename="../../widgets/compression_panel.py" line="564"/>
         <source>Scheme</source>
         <translation>方案</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="550"/>
+        <location filename="../../widgets/compression_panel.py" line="565"/>
         <source>How the model&apos;s numbers are stored after quantization. Hover over an entry to read what it is good for.</source>
         <translation>量化后模型数值的存储方式。将鼠标悬停在选项上可查看其适用场景。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="562"/>
+        <location filename="../../widgets/compression_panel.py" line="575"/>
         <source>Compile (torch.compile)</source>
         <translation>编译 (torch.compile)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="567"/>
+        <location filename="../../widgets/compression_panel.py" line="580"/>
         <source>Turns the quantized model into optimised code the first time it runs. Most of the speed-up of int8 comes from this; the first run takes longer.</source>
         <translation>首次运行时把量化后的模型转换为优化过的代码。int8 的大部分加速来自于此；首次运行耗时较长。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="579"/>
+        <location filename="../../widgets/compression_panel.py" line="592"/>
         <source>Calibration batches</source>
         <translation>校准批次数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="581"/>
+        <location filename="../../widgets/compression_panel.py" line="594"/>
         <source>How many batches of your data to run through the model to learn the range of its activations. More is steadier and slower; 8 is usually enough.</source>
         <translation>用多少批你的数据运行模型，以获知其激活值的范围。越多越稳定，但也越慢；通常 8 批就够了。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="593"/>
-        <location filename="../../widgets/compression_panel.py" line="756"/>
+        <location filename="../../widgets/compression_panel.py" line="606"/>
+        <location filename="../../widgets/compression_panel.py" line="746"/>
         <source>e.g. fc, stages.0.*</source>
         <translation>例如 fc, stages.0.*</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="598"/>
-        <location filename="../../widgets/compression_panel.py" line="761"/>
+        <location filename="../../widgets/compression_panel.py" line="611"/>
+        <location filename="../../widgets/compression_panel.py" line="751"/>
         <source>Skip layers</source>
         <translation>跳过的层</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="606"/>
+        <location filename="../../widgets/compression_panel.py" line="619"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="609"/>
+        <location filename="../../widgets/compression_panel.py" line="622"/>
         <source>Auto-skip the most sensitive layers</source>
         <translation>自动跳过最敏感的层</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="611"/>
+        <location filename="../../widgets/compression_panel.py" line="624"/>
         <source>Measures first which layers lose the most quality when quantized, and leaves that many of them as they are. 0 turns it off.</source>
         <translation>先测量哪些层量化后质量损失最大，并将其中这么多个层保持原样。设为 0 即关闭。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="638"/>
+        <location filename="../../widgets/compression_panel.py" line="645"/>
         <source>Command line: --method {name}</source>
         <translation>命令行：--method {name}</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="653"/>
+        <location filename="../../widgets/compression_panel.py" line="646"/>
         <source>Method</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="655"/>
+        <location filename="../../widgets/compression_panel.py" line="647"/>
         <source>What is removed: whole channels or single weights.</source>
         <translation>移除的对象：整个通道或单个权重。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="676"/>
+        <location filename="../../widgets/compression_panel.py" line="666"/>
         <source>How much to remove: 50 % removes half of the channels (structured) or of the weights (unstructured).</source>
         <translation>移除多少：50 % 即移除一半的通道（结构化）或权重（非结构化）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="683"/>
+        <location filename="../../widgets/compression_panel.py" line="673"/>
         <source>Amount</source>
         <translation>比例</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="703"/>
+        <location filename="../../widgets/compression_panel.py" line="693"/>
         <source>Importance</source>
         <translation>重要性</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="705"/>
+        <location filename="../../widgets/compression_panel.py" line="695"/>
         <source>How to decide what matters least, and so what is removed first.</source>
         <translation>如何判断哪些部分最不重要，从而决定先移除什么。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="712"/>
+        <location filename="../../widgets/compression_panel.py" line="702"/>
         <source>Global ranking</source>
         <translation>全局排序</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="714"/>
+        <location filename="../../widgets/compression_panel.py" line="704"/>
         <source>Ranks all layers together, so layers with many unimportant parts lose more and sensitive layers lose less. Off: every layer loses the same share.</source>
         <translation>将所有层放在一起排序：不重要部分多的层移除得更多，敏感的层移除得更少。关闭时每层移除相同的比例。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="724"/>
+        <location filename="../../widgets/compression_panel.py" line="714"/>
         <source> channels</source>
         <translation> 个通道</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="725"/>
+        <location filename="../../widgets/compression_panel.py" line="715"/>
         <source>Keeps channel counts a multiple of this number, which processors and GPUs handle fastest. 1 keeps the exact amount.</source>
         <translation>使通道数保持为此数的倍数，处理器和 GPU 处理这样的通道数最快。设为 1 则严格按比例移除。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="732"/>
+        <location filename="../../widgets/compression_panel.py" line="722"/>
         <source>Round channels to</source>
         <translation>通道数对齐到</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="740"/>
+        <location filename="../../widgets/compression_panel.py" line="730"/>
         <source>Removes the amount in this many smaller steps, ranking again after each one. More steps often keep more quality.</source>
         <translation>分这么多步逐步移除，每步之后重新排序。步数越多，通常保留的质量越多。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="747"/>
+        <location filename="../../widgets/compression_panel.py" line="737"/>
         <source>Iterative steps</source>
         <translation>迭代步数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="768"/>
+        <location filename="../../widgets/compression_panel.py" line="758"/>
         <source>Recover accuracy afterwards</source>
         <translation>剪枝后恢复准确率</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="772"/>
+        <location filename="../../widgets/compression_panel.py" line="762"/>
         <source>Trains the pruned model briefly on your data so it wins back most of the quality it lost.</source>
         <translation>用你的数据对剪枝后的模型做简短训练，挽回大部分损失的质量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="782"/>
+        <location filename="../../widgets/compression_panel.py" line="772"/>
         <source>No recovery</source>
         <translation>不恢复</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="785"/>
-        <location filename="../../widgets/compression_panel.py" line="847"/>
+        <location filename="../../widgets/compression_panel.py" line="775"/>
+        <location filename="../../widgets/compression_panel.py" line="837"/>
         <source>Epochs</source>
         <translation>训练轮数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="787"/>
+        <location filename="../../widgets/compression_panel.py" line="777"/>
         <source>How many times to go over the training data. 0 skips recovery.</source>
         <translation>遍历训练数据的次数。设为 0 则跳过恢复。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="794"/>
+        <location filename="../../widgets/compression_panel.py" line="784"/>
         <source>Learn from the original (distillation)</source>
         <translation>向原始模型学习（蒸馏）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="800"/>
+        <location filename="../../widgets/compression_panel.py" line="790"/>
         <source>The pruned model learns to give the same answers as the original, not only the labels. Usually recovers more quality.</source>
         <translation>剪枝后的模型学习给出与原始模型相同的答案，而不只是拟合标签。通常能恢复更多质量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="829"/>
+        <location filename="../../widgets/compression_panel.py" line="819"/>
         <source>No student offered for this model</source>
         <translation>此模型没有可用的学生模型</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="833"/>
+        <location filename="../../widgets/compression_panel.py" line="823"/>
         <source>Student</source>
         <translation>学生模型</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="835"/>
+        <location filename="../../widgets/compression_panel.py" line="825"/>
         <source>The smaller model that learns from yours: a narrower copy, your model pruned first, or a built-in one.</source>
         <translation>向你的模型学习的较小模型：可以是更窄的副本、先经过剪枝的你的模型，或内置模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="849"/>
+        <location filename="../../widgets/compression_panel.py" line="839"/>
         <source>How many times the student goes over the training data. More takes longer and usually gets closer to the teacher.</source>
         <translation>学生模型遍历训练数据的次数。越多耗时越长，通常也越接近教师模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="865"/>
+        <location filename="../../widgets/compression_panel.py" line="855"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="867"/>
+        <location filename="../../widgets/compression_panel.py" line="857"/>
         <source>Softens the teacher&apos;s answers so the student also learns which wrong answers were nearly right. 2 to 5 works for most models.</source>
         <translation>软化教师模型的答案，让学生模型也能学到哪些错误答案其实接近正确。大多数模型取 2 到 5 即可。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="883"/>
+        <location filename="../../widgets/compression_panel.py" line="873"/>
         <source>Teacher weight (alpha)</source>
         <translation>教师权重 (alpha)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="885"/>
+        <location filename="../../widgets/compression_panel.py" line="875"/>
         <source>How much the student follows the teacher rather than the labels: 1 only the teacher, 0 only the labels.</source>
         <translation>学生模型偏向教师模型而非标签的程度：1 表示只学教师模型，0 表示只学标签。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="897"/>
+        <location filename="../../widgets/compression_panel.py" line="887"/>
         <source>Processes</source>
         <translation>进程数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="899"/>
+        <location filename="../../widgets/compression_panel.py" line="889"/>
         <source>How many processes train together, each on part of the data. Never more than the processor has cores.</source>
         <translation>同时参与训练的进程数，每个进程处理一部分数据。不能超过处理器的核心数。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="921"/>
+        <location filename="../../widgets/compression_panel.py" line="911"/>
         <source>Layers to leave exactly as they are, separated by commas: a layer&apos;s path as in the layer tree (fc, net.1), or a pattern with * for any part (stages.0.* is everything inside stages.0). The first and last layers are often worth skipping. Ticking layers in the layer tree fills this in.</source>
         <translation>要保持原样的层，用逗号分隔：可以是层树中的层路径（fc, net.1），也可以是用 * 匹配任意部分的模式（stages.0.* 表示 stages.0 内的所有层）。第一层和最后一层通常值得跳过。在层树中勾选层会自动填入此处。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1026"/>
-        <location filename="../../widgets/compression_panel.py" line="1278"/>
+        <location filename="../../widgets/compression_panel.py" line="1016"/>
+        <location filename="../../widgets/compression_panel.py" line="1268"/>
         <source>Not available for this model.</source>
         <translation>不适用于此模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1030"/>
+        <location filename="../../widgets/compression_panel.py" line="1020"/>
         <source>Not available: {reason}</source>
         <translation>不可用：{reason}</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1191"/>
+        <location filename="../../widgets/compression_panel.py" line="1181"/>
         <source>Only the int8, static scheme needs calibration data.</source>
         <translation>只有 int8 静态方案需要校准数据。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1217"/>
+        <location filename="../../widgets/compression_panel.py" line="1207"/>
         <source>2:4 always removes half of the weights.</source>
         <translation>2:4 总是移除一半的权重。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1231"/>
+        <location filename="../../widgets/compression_panel.py" line="1221"/>
         <source>Not available for this pruning method.</source>
         <translation>不适用于此剪枝方式。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1237"/>
+        <location filename="../../widgets/compression_panel.py" line="1227"/>
         <source>Only for structured pruning.</source>
         <translation>仅适用于结构化剪枝。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1245"/>
+        <location filename="../../widgets/compression_panel.py" line="1235"/>
         <source>2:4 works inside each layer.</source>
         <translation>2:4 在每层内部进行。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1280"/>
+        <location filename="../../widgets/compression_panel.py" line="1270"/>
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1282"/>
+        <location filename="../../widgets/compression_panel.py" line="1272"/>
         <source>A job from this panel is running; wait for it or cancel it.</source>
         <translation>此面板的任务正在运行；请等待其完成或将其取消。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1286"/>
+        <location filename="../../widgets/compression_panel.py" line="1276"/>
         <source>Choose a student model first.</source>
         <translation>请先选择学生模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1301"/>
+        <location filename="../../widgets/compression_panel.py" line="1291"/>
         <source>Quantizes a copy of the model with these settings and measures it before and after. Your model is not changed.</source>
         <translation>按这些设置量化模型的副本，并测量量化前后的表现。你的模型不会被修改。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1306"/>
+        <location filename="../../widgets/compression_panel.py" line="1296"/>
         <source>Prunes a copy of the model with these settings and measures it before and after. Your model is not changed.</source>
         <translation>按这些设置剪枝模型的副本，并测量剪枝前后的表现。你的模型不会被修改。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1311"/>
+        <location filename="../../widgets/compression_panel.py" line="1301"/>
         <source>Trains the student on your data and measures it beside the original.</source>
         <translation>用你的数据训练学生模型，并与原始模型对比测量。</translation>
     </message>
@@ -1629,33 +1629,33 @@
         <translation>PyTorch 模型 (*.pt)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="856"/>
+        <location filename="../../app/main_window.py" line="865"/>
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="878"/>
-        <location filename="../../app/main_window.py" line="886"/>
+        <location filename="../../app/main_window.py" line="887"/>
+        <location filename="../../app/main_window.py" line="895"/>
         <source>{params} parameters</source>
         <translation>参数量 {params}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="882"/>
+        <location filename="../../app/main_window.py" line="891"/>
         <source>{flops} per prediction</source>
         <translation>每次预测 {flops}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="887"/>
+        <location filename="../../app/main_window.py" line="896"/>
         <source>source: {source}</source>
         <translation>来源：{source}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="890"/>
+        <location filename="../../app/main_window.py" line="899"/>
         <source>{ms:.2f} ms on {device} ({dtype}, batch {batch})</source>
         <translation>{device} 上 {ms:.2f} ms（{dtype}，批大小 {batch}）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="894"/>
+        <location filename="../../app/main_window.py" line="903"/>
         <source>{accuracy:.1f} % accurate on {data}</source>
         <translation>在 {data} 上准确率 {accuracy:.1f} %</translation>
     </message>
