@@ -746,7 +746,7 @@ class MainWindow(QMainWindow):
                 self._technique_names().get(variant.technique, variant.technique),
                 format_count(variant.inspection.params_total) if variant.inspection else "…",
                 format_bytes(variant.inspection.size_bytes) if variant.inspection else "…",
-                f"{latency[0]:.2f} ms ({latency[1]})" if latency else "—",
+                f"{latency[0]:.2f} ms" if latency else "—",
                 f"{100 * quality:.1f} %" if quality is not None else "—",
             ]
             for column, text in enumerate(cells):
@@ -755,6 +755,8 @@ class MainWindow(QMainWindow):
                 if column >= 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)
+                if column == 4 and latency:
+                    item.setToolTip(latency[1])  # device and batch size
                 self.variants.setItem(row, column, item)
             if variant.id in selected:
                 self.variants.selectRow(row)
