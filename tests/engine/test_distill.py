@@ -365,3 +365,27 @@ def test_a_worker_that_dies_fails_the_job_naming_its_rank(
     assert "\n" not in str(caught.value)
     assert time.monotonic() - started < 120
     assert not _workers_of(run_dir)
+
+
+# --- GPUs (run on a CUDA machine; skipped elsewhere) ----------------------------------------
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_one_gpu_run_with_mixed_precision(resnet: ModelHandle, tmp_path: Path) -> None:
+    result = run_job(distill_job(
+        resnet, DistillConfig(student="width:0.5", epochs=2, device="cuda",
+                              work_dir=str(tmp_path / "run"), **QUICK),
+    ))
+    assert result.world_size == 1 and result.after["device"] == "cuda"
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"] * 1.5
+
+
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two CUDA GPUs")
+def test_two_gpus_over_nccl(resnet: ModelHandle, tmp_path: Path) -> None:
+    result = run_job(distill_job(
+        resnet, DistillConfig(student="width:0.5", epochs=2, device="cuda", nproc=2,
+                              work_dir=str(tmp_path / "run"), **QUICK),
+        measure=False,
+    ))
+    assert result.world_size == 2
+    assert not _workers_of(tmp_path / "run")

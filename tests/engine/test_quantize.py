@@ -160,9 +160,11 @@ def test_every_cpu_scheme_measures_before_and_after_and_leaves_the_input_alone(
 
 def test_schemes_table_lists_every_scheme_with_devices() -> None:
     assert set(SCHEMES) == {
-        "int8-dynamic", "int8-static", "int8-weight-only", "int4-weight-only", "fp16", "bf16",
+        "int8-dynamic", "int8-static", "int8-weight-only", "int4-weight-only", "float8-dynamic",
+        "fp16", "bf16",
     }
     assert SCHEMES["int4-weight-only"].devices == ("cuda",)
+    assert SCHEMES["float8-dynamic"].devices == ("cuda",)
     assert SCHEMES["int8-static"].calibrated
 
 
@@ -303,6 +305,7 @@ def test_user_calibration_inputs_are_used(small: ModelHandle) -> None:
     [
         ("int9-magic", "cpu", QuantizeError, "Unknown quantization scheme"),
         ("int4-weight-only", "cpu", DeviceError, "CUDA"),
+        ("float8-dynamic", "cpu", DeviceError, "CUDA GPU"),
         ("int8-dynamic", "tpu", DeviceError, "tpu"),
     ],
 )
@@ -465,3 +468,24 @@ def test_a_compiled_static_model_survives_a_reset_of_dynamos_caches(small: Model
         torch._dynamo.reset()
         again = runner(inputs)
     assert torch.allclose(again, expected, atol=1e-5)
+
+
+@pytest.mark.skipif(
+    not torch.cuda.is_available() or torch.cuda.get_device_capability() < (8, 9),
+    reason="needs a CUDA GPU of compute capability 8.9+",
+)
+def test_float8_on_a_hopper_gpu_keeps_misfit_layers_and_round_trips(tmp_path: Path) -> None:
+    from slimbench.engine.loading import load_model
+    from slimbench.engine.quantize import save_quantized
+
+    handle = load_model("zoo:transformer-majority")
+    result = run_job(quantize_job(handle, QuantizeConfig("float8-dynamic", device="cuda",
+                                                         compile=False, **QUICK)))
+    assert result.quantized_layers and result.after.fidelity.top1_agreement >= 0.99
+    assert result.size_ratio < 0.5
+    path = save_quantized(result, tmp_path / "f8.pt")
+    loaded = load_model(path)
+    inputs = handle.example_inputs[0].to("cuda")
+    with torch.inference_mode():
+        expected = result.handle.module.to("cuda")(inputs).float()
+        assert torch.allclose(loaded.module.to("cuda")(inputs).float(), expected, atol=1e-2)

@@ -91,6 +91,12 @@ def torchao_config(scheme: str, device: torch.device) -> Any:
         return quantization.Int4WeightOnlyConfig(
             group_size=128, int4_packing_format="tile_packed_to_4d", set_inductor_config=False
         )
+    if scheme == "float8-dynamic":
+        # Per-row scales (one per output channel and per token) keep accuracy close to bf16;
+        # torchao's row-wise float8 takes bf16 weights, so the job casts to bf16 first.
+        return quantization.Float8DynamicActivationFloat8WeightConfig(
+            granularity=quantization.PerRow(), set_inductor_config=False
+        )
     raise QuantizeError(f"{scheme} is not a torchao tensor-subclass scheme.")
 
 

@@ -336,8 +336,21 @@ def _build(
                     f"No Linear layer of {handle.name} has feature counts that are multiples "
                     "of 8, which cuBLAS int8 matmuls need; use int8-weight-only on this GPU."
                 )
+    if scheme.name == "float8-dynamic":
+        misfits = _float8_misfits(work, chosen)
+        if misfits:
+            notes.append(
+                f"Kept {len(misfits)} layer(s) in bf16 because float8 matmuls need feature "
+                f"counts that are multiples of 16: {', '.join(misfits)}."
+            )
+            chosen = [path for path in chosen if path not in misfits]
+            if not chosen:
+                raise QuantizeError(
+                    f"No Linear layer of {handle.name} has feature counts that are multiples "
+                    "of 16, which float8 matmuls need; use bf16 on this GPU."
+                )
     dtype = "float32"
-    if scheme.name == "int4-weight-only":
+    if scheme.name in ("int4-weight-only", "float8-dynamic"):
         backends.apply_cast(work, torch.bfloat16)
         dtype = "bfloat16"
     left = backends.apply_torchao(work, scheme.name, chosen, device)
@@ -357,6 +370,14 @@ def _cublas_misfits(module: nn.Module, paths: list[str]) -> list[str]:
         if layer.in_features % 8 or layer.out_features % 8:
             misfits.append(path)
     return misfits
+
+
+def _float8_misfits(module: nn.Module, paths: list[str]) -> list[str]:
+    return [
+        path for path in paths
+        if module.get_submodule(path).in_features % 16
+        or module.get_submodule(path).out_features % 16
+    ]
 
 
 def _dynamic_engine(config: QuantizeConfig, device: torch.device) -> tuple[str, str | None]:

@@ -71,6 +71,15 @@ SCHEMES: dict[str, Scheme] = {
             advice="Memory-bound GPU inference; torchao has no CPU kernel for it.",
         ),
         Scheme(
+            "float8-dynamic",
+            "float8 (e4m3) weights and activations with per-row scales, bf16 elsewhere "
+            "(torchao)",
+            (nn.Linear,),
+            ("cuda",),
+            advice="Hopper and Ada GPUs (compute capability 8.9+) with large Linear layers; "
+                   "small layers run faster in bf16.",
+        ),
+        Scheme(
             "fp16",
             "every float tensor cast to float16",
             (nn.Module,),
@@ -155,10 +164,12 @@ def check_device(scheme: Scheme, device_name: str) -> torch.device:
                 "torchao 0.18 has int4 kernels only for CUDA (tinygemm), XPU and NPU"
             ),
             "int8-static": "its quantizer (X86InductorQuantizer) lowers to x86 CPU kernels only",
+            "float8-dynamic": "float8 matmuls need the tensor cores of a CUDA GPU",
         }.get(scheme.name, f"it has kernels for {where} only")
         hint = {
             "int4-weight-only": "; on CPU use int8-weight-only or int8-dynamic",
             "int8-static": "; on a GPU use int8-dynamic or int8-weight-only",
+            "float8-dynamic": "; on CPU use int8-dynamic or bf16",
         }.get(scheme.name, "")
         raise DeviceError(f"{scheme.name} cannot run on {device}: {reason}{hint}.")
     if scheme.name == "int4-weight-only" and device.type == "cuda":
@@ -167,6 +178,14 @@ def check_device(scheme: Scheme, device_name: str) -> torch.device:
             raise DeviceError(
                 f"int4-weight-only needs a GPU of compute capability 8.0 or newer (bf16 "
                 f"tinygemm kernels); {torch.cuda.get_device_name(device)} is {major}.x."
+            )
+    if scheme.name == "float8-dynamic" and device.type == "cuda":
+        capability = torch.cuda.get_device_capability(device)
+        if capability < (8, 9):
+            raise DeviceError(
+                f"float8-dynamic needs a GPU of compute capability 8.9 or newer (Ada, Hopper) "
+                f"for float8 tensor cores; {torch.cuda.get_device_name(device)} is "
+                f"{capability[0]}.{capability[1]}: use int8-dynamic or bf16."
             )
     if scheme.cast_dtype == torch.bfloat16 and device.type == "cuda":
         major, _ = torch.cuda.get_device_capability(device)
