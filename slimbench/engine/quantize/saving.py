@@ -39,6 +39,8 @@ from slimbench.engine.quantize.static import dynamic_batch_shapes
 from slimbench.engine.saving import SaveError, atomic_write
 
 FORMAT_VERSION = 1
+#: Schemes whose quantized weights only run (and only load) on a CUDA GPU.
+CUDA_ONLY_SCHEMES = ("float8-dynamic", "int4-weight-only")
 
 _registered = False
 
@@ -269,6 +271,16 @@ def restore_quantized(
             backends.apply_cast(module, getattr(torch, dtype_name))
         if engine == "torchao":
             register_safe_globals()
+        scheme = str(info.get("scheme"))
+        if scheme in CUDA_ONLY_SCHEMES:
+            # torchao's float8/int4 tensors cannot move from CPU to a GPU once loaded
+            # (their storage aliasing check refuses it): load them straight onto the GPU.
+            if not torch.cuda.is_available():
+                raise ModelLoadError(
+                    f"This {scheme} model runs only on a CUDA GPU, and this machine has none."
+                )
+            module.to("cuda")
+            state_dict = {key: value.to("cuda") for key, value in state_dict.items()}
         _check_keys(module, state_dict)
         module.load_state_dict(dict(state_dict), strict=True, assign=True)
         for param in module.parameters():
