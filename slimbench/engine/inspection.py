@@ -24,7 +24,10 @@ class LayerNode:
     """One module in the tree. Counts cover the whole subtree; ``params_own`` only this module.
 
     ``flops`` and ``output_shape`` are None when unknown (no example inputs, or a module
-    the forward pass never called, or one run inside TorchScript).
+    the forward pass never called, or one run inside TorchScript). ``channels`` is what
+    structured pruning shrinks: a convolution's ``out_channels``, a linear layer's
+    ``out_features``, a normalization's ``num_features``, an attention layer's ``num_heads``;
+    None for other modules.
     """
 
     path: str
@@ -39,6 +42,7 @@ class LayerNode:
     output_shape: list[Any] | None
     dtype: str | None
     children: list[LayerNode] = field(default_factory=list)
+    channels: int | None = None
 
     @property
     def sparsity(self) -> float:
@@ -342,4 +346,20 @@ def _build_node(
         output_shape=shapes.get(path),
         dtype=stats.dtype,
         children=children,
+        channels=_channels(module),
     )
+
+
+#: The attribute that counts a module's outputs, by kind of module (the first one present wins).
+_CHANNEL_ATTRIBUTES = ("out_channels", "out_features", "num_features", "num_heads")
+
+
+def _channels(module: nn.Module) -> int | None:
+    """Output channels, output features or attention heads of ``module``; None for others."""
+    if isinstance(module, nn.MultiheadAttention):
+        return int(module.num_heads)
+    for name in _CHANNEL_ATTRIBUTES:
+        value = getattr(module, name, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None

@@ -4,12 +4,17 @@ the tree view with its search box, and a details pane with a histogram of a laye
 The model never copies the engine's tree: every ``QModelIndex`` points straight at its
 ``LayerNode`` (kept alive by the result the model holds), and a node's parent is recorded only
 when Qt first asks for one of its children, so a model of thousands of modules loads at once.
+
+Two extras: layers can be ticked (a checkbox in the Name column) to leave them alone when
+compressing, and a compressed variant can be compared with the variant it was made from
+(parameters before, change, channels before → after, and rows for layers that vanished).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -57,9 +62,17 @@ SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 #: The :class:`LayerNode` behind a row (any column).
 NODE_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 
-NAME, TYPE, PARAMS, PERCENT, SIZE, FLOPS, SHAPE, SPARSITY = range(8)
-COLUMN_COUNT = 8
-NUMERIC_COLUMNS = frozenset({PARAMS, PERCENT, SIZE, FLOPS, SHAPE, SPARSITY})
+(
+    NAME, TYPE, CHANNELS, PARAMS_BEFORE, PARAMS, CHANGE, PERCENT, SIZE, FLOPS, SHAPE, SPARSITY
+) = range(11)
+COLUMN_COUNT = 11
+NUMERIC_COLUMNS = frozenset(
+    {CHANNELS, PARAMS_BEFORE, PARAMS, CHANGE, PERCENT, SIZE, FLOPS, SHAPE, SPARSITY}
+)
+#: Columns that only mean something while a variant is compared with the one it came from.
+COMPARISON_COLUMNS = frozenset({PARAMS_BEFORE, CHANGE})
+#: Between the figures before and after in comparison cells.
+ARROW = " → "
 
 
 #: At most this many weight values go into a histogram (sampled with a fixed seed).
@@ -71,6 +84,11 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _FONT = int(Qt.ItemDataRole.FontRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_CHECK = int(Qt.ItemDataRole.CheckStateRole)
+# Combined once: flags() runs for every cell Qt lays out, and combining enums is slow.
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_TICKABLE_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsUserCheckable
+_WHATS_THIS = int(Qt.ItemDataRole.WhatsThisRole)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _DIGITS = re.compile(r"(\d+)")
@@ -92,11 +110,65 @@ def _natural_key(text: str) -> str:
     return _DIGITS.sub(lambda match: match.group(1).zfill(12), text.casefold())
 
 
+def _ancestors(path: str) -> list[str]:
+    """``"a.b.c"`` -> ``["a", "a.b"]``: the paths strictly above ``path`` (not the model)."""
+    parts = path.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts))]
+
+
+def _outermost(paths: Iterable[str]) -> set[str]:
+    """``paths`` without those inside another of them (skipping ``a`` already skips ``a.b``)."""
+    chosen = set(paths)
+    return {path for path in chosen if not any(above in chosen for above in _ancestors(path))}
+
+
+#: fnmatch's wildcards, and the characters the skip field splits patterns at.
+_FNMATCH_SPECIAL = re.compile(r"([*?\[])")
+_FIELD_SEPARATORS = re.compile(r"[,;\s]")
+
+
+def skip_patterns(paths: Iterable[str]) -> list[str]:
+    """The skip-field patterns that leave the modules at ``paths`` (and all inside them) alone.
+
+    The engine matches a skip pattern with fnmatch against a module's path and its ancestors'
+    (quantize) or against ``path`` and ``path.*`` (prune), so a plain path already covers what
+    is inside the module: ``stages.0`` skips ``stages.0.conv`` too. Paths inside another one
+    are dropped and the order is kept; wildcard characters in a name are escaped so that they
+    match only themselves, and the rare comma, semicolon or space (which would split the field)
+    becomes ``?``.
+    """
+    given = list(dict.fromkeys(path for path in paths if path))
+    outermost = _outermost(given)
+    patterns = []
+    for path in (path for path in given if path in outermost):
+        pattern = _FNMATCH_SPECIAL.sub(lambda match: f"[{match.group(1)}]", path)
+        pattern = _FIELD_SEPARATORS.sub("?", pattern)
+        patterns.append(pattern)
+    return patterns
+
+
+def _format_change(fraction: float) -> str:
+    """``-0.75`` -> ``−75.0 %``, ``0.1`` -> ``+10.0 %``; no change is ``0.0 %``."""
+    text = format_percent(abs(fraction))
+    if text == format_percent(0.0):
+        return text
+    return ("−" if fraction < 0 else "+") + text
+
+
+def _tick_hint() -> str:
+    return QCoreApplication.translate(
+        "LayerTreeModel", "Tick a layer to leave it alone when compressing."
+    )
+
+
 def _column_titles() -> list[str]:
     return [
         QCoreApplication.translate("LayerTreeModel", "Name"),
         QCoreApplication.translate("LayerTreeModel", "Type"),
+        QCoreApplication.translate("LayerTreeModel", "Channels"),
+        QCoreApplication.translate("LayerTreeModel", "Params before"),
         QCoreApplication.translate("LayerTreeModel", "Parameters"),
+        QCoreApplication.translate("LayerTreeModel", "Change"),
         QCoreApplication.translate("LayerTreeModel", "% of total"),
         QCoreApplication.translate("LayerTreeModel", "Size"),
         QCoreApplication.translate("LayerTreeModel", "FLOPs"),
@@ -110,13 +182,30 @@ def _column_explanations() -> list[str]:
         QCoreApplication.translate(
             "LayerTreeModel",
             "The layer's name inside its parent; the top row is the whole model.",
-        ),
+        )
+        + " "
+        + _tick_hint(),
         QCoreApplication.translate(
             "LayerTreeModel", "The kind of layer (its PyTorch class), such as Linear or Conv2d."
         ),
         QCoreApplication.translate(
             "LayerTreeModel",
+            "How many outputs the layer makes: output channels of a convolution, outputs of a "
+            "linear layer, heads of an attention layer. Pruning whole channels lowers it; "
+            "compared with the model a variant came from, it reads before → after.",
+        ),
+        QCoreApplication.translate(
+            "LayerTreeModel",
+            "Parameters the layer had in the model this variant was made from.",
+        ),
+        QCoreApplication.translate(
+            "LayerTreeModel",
             "Numbers the layer learned during training; fewer means a smaller model.",
+        ),
+        QCoreApplication.translate(
+            "LayerTreeModel",
+            "How the layer's parameters changed from the model this variant was made from: "
+            "−50 % means half of them are gone.",
         ),
         QCoreApplication.translate(
             "LayerTreeModel", "This layer's share of all the model's parameters."
@@ -149,29 +238,200 @@ class LayerTreeModel(QAbstractItemModel):
     """The module tree of an :class:`InspectResult`; the single top-level row is the model.
 
     Indexes carry their ``LayerNode`` as internal pointer. Nothing is precomputed: a node's
-    parent link is stored the first time Qt asks for the node's index.
+    parent link is stored the first time Qt asks for the node's index, and the path → node
+    dicts that ticks and comparisons need are built once, the first time they are needed.
+
+    Ticks are kept as module paths, so they survive filtering and sorting by a proxy. Ticking
+    a layer also leaves everything inside it alone: its sublayers show ticked (and cannot be
+    unticked on their own), its containers show partly ticked. The top row cannot be ticked.
+    :attr:`ticked_changed` carries :meth:`ticked_paths` whenever they change.
+
+    With a comparison (:meth:`set_comparison`), rows are matched with the earlier model's by
+    module path; a layer that is gone shows as a greyed row under its old parent.
     """
+
+    #: The outermost ticked paths (list[str], in tree order) after every change.
+    ticked_changed = Signal(list)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._result: InspectResult | None = None
         self._top: list[LayerNode] = []
         # id(node) -> (parent node or None for the top row, row of node under its parent).
-        # The nodes themselves stay alive through self._result.
+        # The nodes themselves stay alive through self._result (and self._before).
         self._parents: dict[int, tuple[LayerNode | None, int]] = {}
+        self._before: InspectResult | None = None
+        # Built on first use: path -> node of the result and of the comparison, the rows of a
+        # node with vanished layers appended (by id of the node).
+        self._by_path: dict[str, LayerNode] | None = None
+        self._before_by_path: dict[str, LayerNode] | None = None
+        self._rows: dict[int, list[LayerNode]] = {}
+        self._ticked: set[str] = set()
+        self._partly_ticked: set[str] = set()  # containers of ticked layers
 
     # -- data in
 
-    def set_result(self, result: InspectResult | None) -> None:
-        """Show ``result``'s tree, or nothing for None."""
+    def set_result(
+        self,
+        result: InspectResult | None,
+        before: InspectResult | None = None,
+        *,
+        keep_ticks: bool = False,
+    ) -> None:
+        """Show ``result``'s tree (nothing for None), compared with ``before`` when given.
+
+        Ticks are cleared, unless ``keep_ticks``: then those whose layer is in ``result`` stay
+        (all of them while ``result`` is None). Use it for another variant of the same model.
+        """
+        previous = self.ticked_paths()
         self.beginResetModel()
         self._result = result
         self._top = [result.tree] if result is not None else []
-        self._parents = {}
+        self._before = before
+        self._forget_rows()
+        if not keep_ticks:
+            self._ticked = set()
+        elif result is not None and self._ticked:
+            present = self._paths()
+            self._ticked = {path for path in self._ticked if path in present}
+        self._partly_ticked = {above for path in self._ticked for above in _ancestors(path)}
         self.endResetModel()
+        if self.ticked_paths() != previous:
+            self.ticked_changed.emit(self.ticked_paths())
 
     def result(self) -> InspectResult | None:
         return self._result
+
+    def set_comparison(self, before: InspectResult | None) -> None:
+        """Compare with ``before`` (the model the shown one was made from), or stop for None.
+
+        Adds parameters before and their change, shows channels as before → after, and adds
+        greyed rows for layers that are gone. Layers are matched by module path. Ticks stay.
+        """
+        if before is self._before:
+            return
+        self.beginResetModel()
+        self._before = before
+        self._forget_rows()
+        self.endResetModel()
+
+    def comparison(self) -> InspectResult | None:
+        return self._before
+
+    def is_removed(self, node: LayerNode) -> bool:
+        """Whether ``node`` is a row of the compared model's that the shown model lacks."""
+        return self._before is not None and self._paths().get(node.path) is not node
+
+    def before_node(self, node: LayerNode) -> LayerNode | None:
+        """The compared model's layer at ``node``'s path (None: a new layer, or no comparison)."""
+        if self._before is None:
+            return None
+        if self.is_removed(node):
+            return node
+        return self._before_paths().get(node.path)
+
+    # -- ticks
+
+    def ticked_paths(self) -> list[str]:
+        """Paths of the ticked layers, outermost only (a ticked layer covers what it holds), in
+        the tree's order."""
+        chosen = _outermost(self._ticked)
+        if not chosen:
+            return []
+        if self._result is None:
+            return sorted(chosen, key=_natural_key)
+        order = {path: position for position, path in enumerate(self._paths())}
+        return sorted(chosen, key=lambda path: order.get(path, len(order)))
+
+    def set_ticked_paths(self, paths: Iterable[str]) -> None:
+        """Tick exactly ``paths`` (those not in the shown model are dropped)."""
+        wanted = {path for path in paths if path}
+        if self._result is not None:
+            present = self._paths()
+            wanted = {path for path in wanted if path in present}
+        if wanted == self._ticked:
+            return
+        changed = wanted ^ self._ticked
+        self._ticked = wanted
+        self._partly_ticked = {above for path in wanted for above in _ancestors(path)}
+        self._refresh_ticks(changed)
+        self.ticked_changed.emit(self.ticked_paths())
+
+    def is_tickable(self, node: LayerNode) -> bool:
+        """A layer of the shown model, not the model itself, not inside a ticked layer."""
+        return bool(node.path) and not self.is_removed(node) and not self._covered(node.path)
+
+    def _covered(self, path: str) -> bool:
+        if not self._ticked or "." not in path:
+            return False
+        return any(above in self._ticked for above in _ancestors(path))
+
+    def _check_state(self, node: LayerNode) -> Qt.CheckState | None:
+        if not node.path or self.is_removed(node):
+            return None
+        if node.path in self._ticked or self._covered(node.path):
+            return Qt.CheckState.Checked
+        if node.path in self._partly_ticked:
+            return Qt.CheckState.PartiallyChecked
+        return Qt.CheckState.Unchecked
+
+    def _refresh_ticks(self, changed: set[str]) -> None:
+        """Tell views which check marks may have changed: those of the layers at ``changed``,
+        of their containers (partly ticked) and of the rows Qt has seen inside them."""
+        around = {above for path in changed for above in (*_ancestors(path), path)}
+        for path in around:
+            index = self.index_of_path(path)
+            if index.isValid():
+                self.dataChanged.emit(index, index, [_CHECK])
+        paths = self._paths()
+        stack = [paths[path] for path in changed if path in paths]
+        while stack:
+            node = stack.pop()
+            rows = self._children(node)
+            seen = [child for child in rows if id(child) in self._parents]
+            if not seen or id(node) not in self._parents:
+                continue
+            _parent, row = self._parents[id(node)]
+            parent = self.createIndex(row, NAME, node)
+            self.dataChanged.emit(
+                self.index(0, NAME, parent), self.index(len(rows) - 1, NAME, parent), [_CHECK]
+            )
+            stack.extend(seen)
+
+    # -- lookups, built once
+
+    def _forget_rows(self) -> None:
+        self._parents = {}
+        self._by_path = None
+        self._before_by_path = None
+        self._rows = {}
+
+    def _paths(self) -> dict[str, LayerNode]:
+        if self._by_path is None:
+            self._by_path = _index_by_path(self._result.tree if self._result else None)
+        return self._by_path
+
+    def _before_paths(self) -> dict[str, LayerNode]:
+        if self._before_by_path is None:
+            self._before_by_path = _index_by_path(self._before.tree if self._before else None)
+        return self._before_by_path
+
+    def _children(self, node: LayerNode) -> list[LayerNode]:
+        """``node``'s rows: its children, and while comparing the earlier model's children
+        at the same path that are gone (a gone layer's own children are all gone too)."""
+        if self._before is None:
+            return node.children
+        rows = self._rows.get(id(node))
+        if rows is None:
+            rows = node.children
+            twin = None if self.is_removed(node) else self._before_paths().get(node.path)
+            if twin is not None:
+                present = self._paths()
+                gone = [child for child in twin.children if child.path not in present]
+                if gone:
+                    rows = [*node.children, *gone]
+            self._rows[id(node)] = rows
+        return rows
 
     def node(self, index: QModelIndex | QPersistentModelIndex) -> LayerNode | None:
         """The node behind an index of this model (not of a proxy)."""
@@ -181,7 +441,7 @@ class LayerTreeModel(QAbstractItemModel):
 
     def child_node(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> LayerNode:
         """The node at ``row`` under ``parent`` without creating an index for it."""
-        siblings = self._top if not parent.isValid() else parent.internalPointer().children
+        siblings = self._top if not parent.isValid() else self._children(parent.internalPointer())
         return siblings[row]
 
     def index_of_path(self, path: str) -> QModelIndex:
@@ -192,7 +452,7 @@ class LayerTreeModel(QAbstractItemModel):
         if not path:
             return index
         for name in path.split("."):
-            children = index.internalPointer().children
+            children = self._children(index.internalPointer())
             row = next((row for row, child in enumerate(children) if child.name == name), None)
             if row is None:
                 return QModelIndex()
@@ -210,7 +470,7 @@ class LayerTreeModel(QAbstractItemModel):
         if column < 0 or column >= COLUMN_COUNT or row < 0:
             return QModelIndex()
         parent_node = parent.internalPointer() if parent.isValid() else None
-        siblings = self._top if parent_node is None else parent_node.children
+        siblings = self._top if parent_node is None else self._children(parent_node)
         if row >= len(siblings):
             return QModelIndex()
         node = siblings[row]
@@ -233,7 +493,7 @@ class LayerTreeModel(QAbstractItemModel):
             return len(self._top)
         if parent.column() > 0:
             return 0
-        return len(parent.internalPointer().children)
+        return len(self._children(parent.internalPointer()))
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return COLUMN_COUNT
@@ -244,7 +504,27 @@ class LayerTreeModel(QAbstractItemModel):
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == NAME and self.is_tickable(index.internalPointer()):
+            return _TICKABLE_FLAGS
+        return _ROW_FLAGS
+
+    def setData(
+        self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = _CHECK
+    ) -> bool:
+        """Tick or untick a layer (the check state of its Name cell); nothing else is editable."""
+        if role != _CHECK or not index.isValid() or index.column() != NAME:
+            return False
+        node: LayerNode = index.internalPointer()
+        if not self.is_tickable(node):
+            return False
+        state = Qt.CheckState(value.value if isinstance(value, Qt.CheckState) else int(value))
+        ticked = set(self._ticked)
+        if state == Qt.CheckState.Checked:
+            ticked.add(node.path)
+        else:
+            ticked.discard(node.path)
+        self.set_ticked_paths(ticked)
+        return True
 
     # -- data out
 
@@ -276,11 +556,22 @@ class LayerTreeModel(QAbstractItemModel):
             return _RIGHT if column in NUMERIC_COLUMNS else _LEFT
         if role == _TOOLTIP:
             return self._tooltip(node, column)
+        if role == _CHECK and column == NAME:
+            return self._check_state(node)
+        if role == _WHATS_THIS and column == NAME:
+            return _tick_hint()
         if role == _FONT and self._top and node is self._top[0]:
             font = QFont()
             font.setBold(True)
             return font
-        if role == _FOREGROUND and column in NUMERIC_COLUMNS and self._is_blank(node, column):
+        if role == _FONT and self.is_removed(node):
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == _FOREGROUND and (
+            self.is_removed(node)
+            or (column in NUMERIC_COLUMNS and self._is_blank(node, column))
+        ):
             return QPalette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         return None
 
@@ -291,8 +582,16 @@ class LayerTreeModel(QAbstractItemModel):
         total = self._total()
         return node.params / total if total else None
 
-    @staticmethod
-    def _is_blank(node: LayerNode, column: int) -> bool:
+    def _is_blank(self, node: LayerNode, column: int) -> bool:
+        if column == CHANNELS:
+            twin = self.before_node(node)
+            return node.channels is None and (twin is None or twin.channels is None)
+        if column == PARAMS_BEFORE:
+            twin = self.before_node(node)
+            return twin is not None and twin.params == 0 and twin.size_bytes == 0
+        if column == CHANGE:
+            change = self._change(node)
+            return change is None or change == 0.0
         if column == FLOPS:
             return node.flops is None
         if column == SHAPE:
@@ -301,11 +600,60 @@ class LayerTreeModel(QAbstractItemModel):
             return node.params == 0
         return column in (PARAMS, SIZE, PERCENT) and node.params == 0 and node.size_bytes == 0
 
+    def _change(self, node: LayerNode) -> float | None:
+        """Relative change of the parameters since the compared model: -0.75 is 75 % fewer,
+        -1.0 a layer that is gone, inf a new one; None when it does not apply."""
+        if self._before is None:
+            return None
+        twin = self.before_node(node)
+        if twin is None:
+            return math.inf
+        after = 0 if self.is_removed(node) else node.params
+        if twin.params == 0:
+            return None if after == 0 else math.inf
+        return after / twin.params - 1.0
+
+    def _channels_now(self, node: LayerNode) -> int | None:
+        """The layer's channels in the shown model: 0 for a layer with channels that is gone."""
+        if self.is_removed(node):
+            return None if node.channels is None else 0
+        return node.channels
+
+    def _channels_text(self, node: LayerNode) -> str:
+        now = self._channels_now(node)
+        twin = self.before_node(node)
+        before = twin.channels if twin is not None else None
+        if self._before is None or before is None or before == now:
+            return DASH if now is None else str(now)
+        return f"{before}{ARROW}{DASH if now is None else now}"
+
+    def _comparison_display(self, node: LayerNode, column: int) -> str:
+        new = QCoreApplication.translate("LayerTreeModel", "new", "a layer the earlier model lacks")
+        if self._before is None:
+            return ""
+        if column == PARAMS_BEFORE:
+            twin = self.before_node(node)
+            return new if twin is None else format_count(twin.params)
+        change = self._change(node)
+        if change is None:
+            return DASH
+        return new if change == math.inf else _format_change(change)
+
     def _display(self, node: LayerNode, column: int) -> str:
         if column == NAME:
             return node.name
         if column == TYPE:
             return node.type
+        if column == CHANNELS:
+            return self._channels_text(node)
+        if column in COMPARISON_COLUMNS:
+            return self._comparison_display(node, column)
+        if self.is_removed(node):
+            if column == PARAMS:
+                return QCoreApplication.translate(
+                    "LayerTreeModel", "removed", "a layer that is gone"
+                )
+            return DASH
         if column == PARAMS:
             return format_count(node.params)
         if column == PERCENT:
@@ -325,6 +673,17 @@ class LayerTreeModel(QAbstractItemModel):
             return _natural_key(node.name)
         if column == TYPE:
             return _natural_key(node.type)
+        if column == CHANNELS:
+            now = self._channels_now(node)
+            return -1 if now is None else now
+        if column == PARAMS_BEFORE:
+            twin = self.before_node(node)
+            return -1 if twin is None else twin.params
+        if column == CHANGE:
+            change = self._change(node)
+            return -math.inf if change is None else change
+        if self.is_removed(node):
+            return 0 if column == PARAMS else -1
         if column == PARAMS:
             return node.params
         if column == PERCENT:
@@ -341,9 +700,36 @@ class LayerTreeModel(QAbstractItemModel):
         return None
 
     def _tooltip(self, node: LayerNode, column: int) -> str | None:
+        if self.is_removed(node):
+            name = self._before.name if self._before is not None else ""
+            return QCoreApplication.translate(
+                "LayerTreeModel", "{path} is gone: {name} had it, this variant does not."
+            ).format(path=node.path, name=name)
         if column in (NAME, TYPE):
             path = node.path or QCoreApplication.translate("LayerTreeModel", "(the whole model)")
-            return f"{path}\n{node.type}"
+            text = f"{path}\n{node.type}"
+            if column == NAME and node.path:
+                covered = next((a for a in _ancestors(node.path) if a in self._ticked), None)
+                if covered is not None:
+                    text += "\n" + QCoreApplication.translate(
+                        "LayerTreeModel", "Left alone when compressing, because {path} is ticked."
+                    ).format(path=covered)
+                else:
+                    text += "\n" + _tick_hint()
+            return text
+        if column in (PARAMS_BEFORE, CHANGE) and self._before is not None:
+            twin = self.before_node(node)
+            if twin is None:
+                return QCoreApplication.translate(
+                    "LayerTreeModel", "New: {name} has no layer at this path."
+                ).format(name=self._before.name)
+            return QCoreApplication.translate(
+                "LayerTreeModel", "{before} parameters before, {after} now"
+            ).format(before=f"{twin.params:,}", after=f"{node.params:,}")
+        if column == CHANNELS and node.channels is not None and node.type == "MultiheadAttention":
+            return QCoreApplication.translate("LayerTreeModel", "{count} attention heads").format(
+                count=node.channels
+            )
         if column == PARAMS:
             return QCoreApplication.translate(
                 "LayerTreeModel", "{total} parameters, {own} of them in this layer itself"
@@ -367,6 +753,18 @@ class LayerTreeModel(QAbstractItemModel):
                 "LayerTreeModel", "{zeros} of {total} weights are zero"
             ).format(zeros=f"{node.params - node.nonzero:,}", total=f"{node.params:,}")
         return None
+
+
+def _index_by_path(tree: LayerNode | None) -> dict[str, LayerNode]:
+    """Path -> node for every node of ``tree``, in depth-first order (iterative: deep trees
+    and thousands of modules take a few milliseconds)."""
+    found: dict[str, LayerNode] = {}
+    stack = [tree] if tree is not None else []
+    while stack:
+        node = stack.pop()
+        found.setdefault(node.path, node)
+        stack.extend(reversed(node.children))
+    return found
 
 
 # --- filtering and sorting ---------------------------------------------------------------------
@@ -418,9 +816,17 @@ class LayerFilterProxy(QSortFilterProxyModel):
 
 class LayerTreeView(QWidget):
     """A filter box above the layer tree. Emits :attr:`layer_selected` with the selected
-    ``LayerNode``, or None when the selection is cleared or the result replaced."""
+    ``LayerNode``, or None when the selection is cleared or the result replaced.
+
+    Layers ticked in the Name column are to be left alone when compressing:
+    :attr:`skip_layers_changed` carries their paths (outermost only; :func:`skip_patterns`
+    turns them into skip-field patterns). The link is one way: what is typed into a skip field
+    by hand does not tick anything here.
+    """
 
     layer_selected = Signal(object)
+    #: The ticked layers' module paths (list[str]) after every change, [] when none is left.
+    skip_layers_changed = Signal(list)
 
     #: Levels expanded when a result is shown.
     DEFAULT_DEPTH = 1
@@ -430,6 +836,7 @@ class LayerTreeView(QWidget):
         self.model = LayerTreeModel(self)
         self.proxy = LayerFilterProxy(self)
         self.proxy.setSourceModel(self.model)
+        self.model.ticked_changed.connect(self.skip_layers_changed)
         self._selected: LayerNode | None = None
 
         self.search = QLineEdit(self)
@@ -462,7 +869,17 @@ class LayerTreeView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setResizeContentsPrecision(256)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.tree.setWhatsThis(
+            _tick_hint()
+            + " "
+            + QCoreApplication.translate(
+                "LayerTreeView",
+                "Everything inside a ticked layer is left alone with it. The ticked layers "
+                "are filled into the skip fields of the Compress tab.",
+            )
+        )
         self.tree.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self._show_comparison_columns(False)
         self._size_columns()
 
         layout = QVBoxLayout(self)
@@ -478,21 +895,51 @@ class LayerTreeView(QWidget):
 
     # -- public API
 
-    def set_result(self, result: InspectResult | None) -> None:
-        """Show ``result`` (or nothing), expanded :attr:`DEFAULT_DEPTH` levels deep."""
+    def set_result(
+        self,
+        result: InspectResult | None,
+        before: InspectResult | None = None,
+        *,
+        keep_ticks: bool = False,
+    ) -> None:
+        """Show ``result`` (or nothing), expanded :attr:`DEFAULT_DEPTH` levels deep, compared
+        with ``before`` (the model it was made from) when given.
+
+        Ticks are cleared (a different model), unless ``keep_ticks`` (another variant of the
+        same model): then the ticked layers that ``result`` has stay ticked.
+        """
         had_selection = self._selected is not None
-        self.model.set_result(result)
+        self.model.set_result(result, before, keep_ticks=keep_ticks)
         self._selected = None
         hint = result.hint if result is not None else None
         self.hint.setText(hint or "")
         self.hint.setVisible(bool(hint))
-        if self.proxy.filter_text():
-            self.tree.expandAll()
-        else:
-            self.expand_to_depth(self.DEFAULT_DEPTH)
-        self._size_columns()
+        self._after_reset()
         if had_selection:
             self.layer_selected.emit(None)
+
+    def set_comparison(self, before: InspectResult | None) -> None:
+        """Show the shown model's figures next to ``before``'s (the model it was made from):
+        parameters before and their change, channels before → after, and the layers that are
+        gone. None stops comparing."""
+        if before is self.model.comparison():
+            return
+        had_selection = self._selected is not None
+        self.model.set_comparison(before)
+        self._selected = None
+        self._after_reset()
+        if had_selection:
+            self.layer_selected.emit(None)
+
+    def comparison(self) -> InspectResult | None:
+        return self.model.comparison()
+
+    def ticked_paths(self) -> list[str]:
+        """Paths of the layers ticked to be left alone (outermost only), in the tree's order."""
+        return self.model.ticked_paths()
+
+    def set_ticked_paths(self, paths: Iterable[str]) -> None:
+        self.model.set_ticked_paths(paths)
 
     def result(self) -> InspectResult | None:
         return self.model.result()
@@ -520,6 +967,18 @@ class LayerTreeView(QWidget):
 
     # -- internals
 
+    def _after_reset(self) -> None:
+        if self.proxy.filter_text():
+            self.tree.expandAll()
+        else:
+            self.expand_to_depth(self.DEFAULT_DEPTH)
+        self._show_comparison_columns(self.model.comparison() is not None)
+        self._size_columns()
+
+    def _show_comparison_columns(self, shown: bool) -> None:
+        for column in COMPARISON_COLUMNS:
+            self.tree.setColumnHidden(column, not shown)
+
     def _apply_filter(self, text: str) -> None:
         self.proxy.set_filter_text(text)
         if text.strip():
@@ -541,8 +1000,12 @@ class LayerTreeView(QWidget):
         """Numeric columns fit their widest likely value; text columns fit what is shown."""
         metrics = self.tree.fontMetrics()
         header = self.tree.header()
+        comparing = self.model.comparison() is not None
         samples = {
+            CHANNELS: f"8888{ARROW}8888" if comparing else "8888",
+            PARAMS_BEFORE: "888 M",
             PARAMS: "888 M",
+            CHANGE: "−100.0 %",
             PERCENT: "100.0 %",
             SIZE: "888.8 MB",
             FLOPS: "888 MFLOP",

@@ -220,6 +220,29 @@ def test_conv_flops_and_output_shapes(make_handle) -> None:
     assert result.tree.find("relu").flops == 0  # called, but no counted operation
 
 
+def test_channels_are_what_structured_pruning_shrinks(make_handle) -> None:
+    class Mixed(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+            self.bn = nn.BatchNorm2d(8)
+            self.attention = nn.MultiheadAttention(16, 4, batch_first=True)
+            self.fc = nn.Linear(16, 5)
+            self.relu = nn.ReLU()
+
+    result = inspect_model(make_handle(Mixed()))
+    channels = {node.path: node.channels for node in result.tree.walk()}
+    assert channels["conv"] == 8
+    assert channels["bn"] == 8
+    assert channels["attention"] == 4  # heads, not the embedding width
+    assert channels["fc"] == 5
+    assert channels["attention.out_proj"] == 16
+    assert channels["relu"] is None and channels[""] is None
+    assert result.to_json()["tree"]["children"][0]["channels"] == 8
+    quantized = inspect_model(make_handle(_dynamic_int8(nn.Sequential(nn.Linear(4, 3)))))
+    assert quantized.tree.find("0").channels == 3
+
+
 def test_per_layer_flops_add_up(make_handle) -> None:
     torch.manual_seed(0)
     model = nn.Sequential(

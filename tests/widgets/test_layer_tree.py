@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import math
+import time
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
 import torch
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QWidget
 from torch import nn
 
 from slimbench.engine.inspection import InspectResult, LayerNode, inspect_model
 from slimbench.engine.loading import ModelHandle
 from slimbench.widgets.layer_tree import (
+    CHANGE,
+    CHANNELS,
     FLOPS,
     NAME,
     NODE_ROLE,
     PARAMS,
+    PARAMS_BEFORE,
     SHAPE,
     SORT_ROLE,
     SPARSITY,
@@ -30,6 +36,7 @@ from slimbench.widgets.layer_tree import (
     format_flops,
     format_percent,
     format_shape,
+    skip_patterns,
 )
 
 
@@ -386,6 +393,23 @@ def test_tree_view_minimum_size_and_picture(qtbot, tmp_path, cnn) -> None:
     _grab(view, tmp_path / "layer_tree.png")
 
 
+def test_tree_view_comparing_and_ticked_picture(qtbot, tmp_path, pruned) -> None:
+    before, after = pruned
+    view = LayerTreeView()
+    qtbot.addWidget(view)
+    assert view.minimumSize().width() >= 300 and view.minimumSize().height() >= 200
+    view.set_result(after, before)
+    view.set_ticked_paths(["stem"])
+    view.expand_to_depth(3)
+    _grab(view, tmp_path / "layer_tree_compare.png")
+    header = view.tree.header()
+    metrics = view.tree.fontMetrics()
+    for column in (CHANNELS, PARAMS_BEFORE, PARAMS, CHANGE):  # titles and arrows fit
+        title = view.model.headerData(column, Qt.Horizontal)
+        assert header.sectionSize(column) > metrics.horizontalAdvance(title)
+    assert header.sectionSize(CHANNELS) > metrics.horizontalAdvance("8 → 4")
+
+
 def test_details_minimum_size_and_picture(qtbot, tmp_path, cnn) -> None:
     module, result = cnn
     details = LayerDetails()
@@ -393,3 +417,244 @@ def test_details_minimum_size_and_picture(qtbot, tmp_path, cnn) -> None:
     assert details.minimumSize().width() >= 250 and details.minimumSize().height() >= 300
     details.show_node(result.tree.find("0.0"), module)
     _grab(details, tmp_path / "layer_details.png")
+
+
+# --- ticking layers to leave them alone ----------------------------------------------------
+
+
+def _check_state(model, index: QModelIndex) -> Qt.CheckState | None:
+    value = index.data(Qt.CheckStateRole)
+    return None if value is None else Qt.CheckState(value)
+
+
+def _click_checkbox(qtbot, view: LayerTreeView, path: str) -> None:
+    """Click a row's checkbox with the mouse, where the style draws it."""
+    index = view.proxy.mapFromSource(view.model.index_of_path(path))
+    assert index.isValid()
+    view.tree.scrollTo(index)
+    option = QStyleOptionViewItem()
+    view.tree.itemDelegate().initStyleOption(option, index)
+    option.rect = view.tree.visualRect(index)
+    rect = view.tree.style().subElementRect(
+        QStyle.SubElement.SE_ItemViewItemCheckIndicator, option, view.tree
+    )
+    assert rect.isValid() and option.rect.contains(rect.center())
+    qtbot.mouseClick(view.tree.viewport(), Qt.LeftButton, pos=rect.center())
+
+
+def test_skip_patterns_really_skip_what_was_ticked() -> None:
+    from slimbench.engine.prune.config import path_matches
+    from slimbench.engine.quantize.schemes import matches
+
+    patterns = skip_patterns(["stages.0.conv", "stages.0", "fc", "", "blocks.[0]*?"])
+    assert patterns == ["stages.0", "fc", "blocks.[[]0][*][?]"]  # inner paths dropped
+    paths = ["stages.0", "stages.0.conv", "stages.0.1.bn", "stages.1", "stages.10", "fc",
+             "fc2", "blocks.[0]*?", "blocks.[0]x1"]
+    skipped = {"stages.0", "stages.0.conv", "stages.0.1.bn", "fc", "blocks.[0]*?"}
+    for path in paths:
+        assert matches(path, patterns) == (path in skipped), path  # how quantize matches
+        assert any(path_matches(path, p) for p in patterns) == (path in skipped), path  # prune
+    assert skip_patterns(["odd name,with;separators"]) == ["odd?name?with?separators"]
+
+
+def test_layers_tick_but_the_model_row_does_not(cnn) -> None:
+    model = _model(cnn[1])
+    emitted: list[list[str]] = []
+    model.ticked_changed.connect(emitted.append)
+    root = model.index(0, NAME)
+    assert not model.flags(root) & Qt.ItemIsUserCheckable
+    assert _check_state(model, root) is None
+    assert not model.setData(root, Qt.Checked, Qt.CheckStateRole)
+    block = model.index_of_path("1")
+    assert model.flags(block) & Qt.ItemIsUserCheckable
+    assert not model.flags(block.siblingAtColumn(PARAMS)) & Qt.ItemIsUserCheckable
+    assert _check_state(model, block) == Qt.Unchecked
+    assert "Tick a layer to leave it alone when compressing" in block.data(Qt.ToolTipRole)
+    assert "Tick a layer" in model.headerData(NAME, Qt.Horizontal, Qt.ToolTipRole)
+    assert "Tick a layer" in block.data(Qt.WhatsThisRole)
+
+    assert model.setData(model.index_of_path("1.3.2"), Qt.Checked, Qt.CheckStateRole)
+    assert emitted == [["1.3.2"]]
+    assert _check_state(model, model.index_of_path("1.3")) == Qt.PartiallyChecked
+    assert _check_state(model, block) == Qt.PartiallyChecked
+    assert _check_state(model, model.index_of_path("1.3.0")) == Qt.Unchecked
+
+    assert model.setData(block, Qt.Checked.value, Qt.CheckStateRole)  # an int works too
+    assert emitted[-1] == ["1"]  # 1.3.2 is inside 1: one pattern covers both
+    inner = model.index_of_path("1.3.0")
+    assert _check_state(model, inner) == Qt.Checked  # left alone with its container
+    assert not model.flags(inner) & Qt.ItemIsUserCheckable
+    assert "because 1 is ticked" in inner.data(Qt.ToolTipRole)
+    model.setData(model.index_of_path("0.0"), Qt.Checked, Qt.CheckStateRole)
+    assert model.ticked_paths() == ["0.0", "1"]  # the tree's order
+
+    assert model.setData(block, Qt.Unchecked, Qt.CheckStateRole)
+    assert model.ticked_paths() == ["0.0", "1.3.2"]  # the inner tick comes back
+    assert emitted[-1] == ["0.0", "1.3.2"]
+
+
+def test_ticks_survive_filtering_and_sorting_and_go_with_another_model(
+    qtbot, cnn, wide
+) -> None:
+    view = LayerTreeView()
+    qtbot.addWidget(view)
+    view.resize(view.sizeHint())
+    view.show()
+    view.set_result(cnn[1])
+    with qtbot.waitSignal(view.skip_layers_changed, timeout=1000) as blocker:
+        _click_checkbox(qtbot, view, "1.3.0")
+    assert blocker.args == [["1.3.0"]]
+
+    def shown_state(path: str) -> Qt.CheckState | None:
+        return _check_state(view.proxy, view.proxy.mapFromSource(view.model.index_of_path(path)))
+
+    qtbot.keyClicks(view.search, "linear")
+    assert shown_state("1.3.0") == Qt.Checked
+    view.tree.sortByColumn(PARAMS, Qt.AscendingOrder)
+    assert shown_state("1.3.0") == Qt.Checked
+    assert shown_state("1.3.2") == Qt.Unchecked
+    _click_checkbox(qtbot, view, "1.3.2")  # ticking through the filtered, sorted proxy
+    view.search.clear()
+    view.tree.sortByColumn(-1, Qt.AscendingOrder)
+    assert view.ticked_paths() == ["1.3.0", "1.3.2"]
+    assert shown_state("1.3.0") == shown_state("1.3.2") == Qt.Checked
+    _click_checkbox(qtbot, view, "1.3.0")  # and unticking
+    assert view.ticked_paths() == ["1.3.2"]
+
+    view.set_result(cnn[1], keep_ticks=True)  # another variant of the same model
+    assert view.ticked_paths() == ["1.3.2"]
+    view.set_result(None, keep_ticks=True)  # not inspected yet: nothing to check against
+    assert view.ticked_paths() == ["1.3.2"]
+    with qtbot.waitSignal(view.skip_layers_changed, timeout=1000) as blocker:
+        view.set_result(wide)  # a different model
+    assert blocker.args == [[]]
+    assert view.ticked_paths() == []
+    view.set_ticked_paths(["5", "no.such.layer"])
+    assert view.ticked_paths() == ["5"]
+    view.set_result(cnn[1], keep_ticks=True)  # layer 5 is not in this one
+    assert view.ticked_paths() == []
+
+
+# --- before / after ----------------------------------------------------------------------
+
+
+def _named(**layers: nn.Module) -> nn.Sequential:
+    return nn.Sequential(OrderedDict(layers))
+
+
+@pytest.fixture(scope="module")
+def pruned() -> tuple[InspectResult, InspectResult]:
+    """(before, after): after has half the stem's channels, no body.extra, a new head.drop."""
+    torch.manual_seed(0)
+    before = _named(
+        stem=_named(conv=nn.Conv2d(3, 8, 3), bn=nn.BatchNorm2d(8), act=nn.ReLU()),
+        body=_named(conv=nn.Conv2d(8, 8, 3), extra=_named(conv=nn.Conv2d(8, 8, 1))),
+        head=_named(pool=nn.AdaptiveAvgPool2d(1), flat=nn.Flatten(), fc=nn.Linear(8, 10)),
+    )
+    after = _named(
+        stem=_named(conv=nn.Conv2d(3, 4, 3), bn=nn.BatchNorm2d(4), act=nn.ReLU()),
+        body=_named(conv=nn.Conv2d(4, 8, 3)),
+        head=_named(pool=nn.AdaptiveAvgPool2d(1), flat=nn.Flatten(), drop=nn.Dropout(),
+                    fc=nn.Linear(8, 10)),
+    )
+    return _inspect(before, name="before"), _inspect(after, name="after")
+
+
+def test_comparison_shows_before_and_after_side_by_side(pruned) -> None:
+    before, after = pruned
+    model = LayerTreeModel()
+    model.set_result(after, before)
+
+    def cell(path: str, column: int, role: int = Qt.DisplayRole):  # type: ignore[no-untyped-def]
+        index = model.index_of_path(path)
+        assert index.isValid(), path
+        return index.siblingAtColumn(column).data(role)
+
+    conv_before, conv_after = before.tree.find("stem.conv"), after.tree.find("stem.conv")
+    assert cell("stem.conv", CHANNELS) == "8 → 4"
+    assert cell("stem.conv", CHANNELS, SORT_ROLE) == 4
+    assert cell("stem.bn", CHANNELS) == "8 → 4"
+    assert cell("head.fc", CHANNELS) == "10"  # unchanged: one number
+    assert cell("stem.act", CHANNELS) == "—"
+    assert cell("stem.conv", PARAMS_BEFORE, SORT_ROLE) == conv_before.params == 224
+    assert cell("stem.conv", PARAMS, SORT_ROLE) == conv_after.params == 112
+    assert cell("stem.conv", CHANGE) == "−50.0 %"
+    assert cell("stem.conv", CHANGE, SORT_ROLE) == pytest.approx(-0.5)
+    assert cell("head.fc", CHANGE) == "0.0 %"
+    assert "224 parameters before, 112 now" in cell("stem.conv", CHANGE, Qt.ToolTipRole)
+    assert cell("", PARAMS_BEFORE, SORT_ROLE) == before.params_total
+
+    # A layer that vanished is a greyed row under its old parent; a new one says so.
+    body = model.index_of_path("body")
+    assert _rows(model, body) == ["conv", "extra"]
+    gone = model.index_of_path("body.extra")
+    assert model.is_removed(gone.data(NODE_ROLE))
+    assert _rows(model, gone) == ["conv"]  # its insides are gone with it
+    assert gone.siblingAtColumn(PARAMS).data() == "removed"
+    assert gone.siblingAtColumn(PARAMS).data(SORT_ROLE) == 0
+    assert gone.siblingAtColumn(CHANGE).data() == "−100.0 %"
+    assert cell("body.extra.conv", CHANNELS) == "8 → 0"
+    assert "is gone" in gone.data(Qt.ToolTipRole)
+    assert gone.data(Qt.FontRole).italic()
+    assert _check_state(model, gone) is None and not model.flags(gone) & Qt.ItemIsUserCheckable
+    assert cell("head.drop", PARAMS_BEFORE) == "new"
+    assert cell("head.drop", PARAMS_BEFORE, SORT_ROLE) == -1
+
+    model.set_comparison(None)
+    assert _rows(model, model.index_of_path("body")) == ["conv"]
+    assert cell("stem.conv", CHANNELS) == "4"
+    assert not model.index_of_path("body.extra").isValid()
+
+
+def test_comparison_columns_sort_on_raw_numbers(qtbot, pruned) -> None:
+    before, after = pruned
+    view = LayerTreeView()
+    qtbot.addWidget(view)
+    assert view.tree.isColumnHidden(PARAMS_BEFORE) and view.tree.isColumnHidden(CHANGE)
+    view.set_result(after, before)
+    assert not view.tree.isColumnHidden(PARAMS_BEFORE) and not view.tree.isColumnHidden(CHANGE)
+
+    def shown(path: str) -> QModelIndex:  # proxy indexes do not survive a sort: map anew
+        return view.proxy.mapFromSource(view.model.index_of_path(path))
+
+    view.tree.sortByColumn(CHANGE, Qt.AscendingOrder)
+    assert _rows(view.proxy, shown("body")) == ["extra", "conv"]  # −100 % before −50 %
+    changes = _rows(view.proxy, shown("stem"), CHANGE, SORT_ROLE)
+    assert changes[0] == -math.inf and changes[1:] == [-0.5, -0.5]  # the ReLU (n/a) first
+    view.tree.sortByColumn(CHANNELS, Qt.DescendingOrder)
+    assert _rows(view.proxy, shown("stem"), CHANNELS, SORT_ROLE) == [4, 4, -1]
+    view.tree.sortByColumn(PARAMS_BEFORE, Qt.DescendingOrder)
+    assert _rows(view.proxy, shown("head")) == ["fc", "pool", "flat", "drop"]
+    view.set_filter_text("extra")  # gone layers can be found too
+    assert _shown_paths(view.proxy) == ["", "body", "body.extra", "body.extra.conv"]
+    view.set_filter_text("")
+    view.set_comparison(None)
+    assert view.tree.isColumnHidden(PARAMS_BEFORE)
+
+
+def test_comparing_thousands_of_modules_stays_lazy(qtbot, wide) -> None:
+    view = LayerTreeView()
+    qtbot.addWidget(view)
+    started = time.perf_counter()
+    view.set_result(wide, wide)
+    root = view.proxy.index(0, 0)
+    assert view.proxy.index(2999, CHANGE, root).data() == "0.0 %"
+    assert time.perf_counter() - started < 2.0
+    view.tree.sortByColumn(CHANGE, Qt.DescendingOrder)
+    assert view.proxy.rowCount(root) == 3000
+
+
+def test_new_strings_are_translatable(qtbot, pseudo_translate, pruned) -> None:
+    pseudo_translate("LayerTreeModel", "LayerTreeView")
+    before, after = pruned
+    view = LayerTreeView()
+    qtbot.addWidget(view)
+    view.set_result(after, before)
+    model = view.model
+    assert model.headerData(CHANNELS, Qt.Horizontal) == "[Channels]"
+    assert model.headerData(PARAMS_BEFORE, Qt.Horizontal) == "[Params before]"
+    assert model.headerData(CHANGE, Qt.Horizontal) == "[Change]"
+    assert "[Tick a layer" in model.headerData(NAME, Qt.Horizontal, Qt.ToolTipRole)
+    assert model.index_of_path("body.extra").siblingAtColumn(PARAMS).data() == "[removed]"
+    assert model.index_of_path("head.drop").siblingAtColumn(PARAMS_BEFORE).data() == "[new]"
+    assert view.tree.whatsThis().startswith("[Tick a layer")
