@@ -20,6 +20,8 @@ from slimbench.engine.prune import (
     NEEDS_GPU,
     PruneConfig,
     PruneError,
+    auto_plan_job,
+    auto_prune_job,
     auto_ratios,
     load_pruned,
     prune_job,
@@ -385,6 +387,78 @@ def test_sensitivity_scan_and_auto_ratios(mlp: ModelHandle) -> None:
     plan = auto_ratios(scan, 0.6, handle=mlp)
     assert plan.reached and plan.actual_fraction is not None and plan.actual_fraction <= 0.6
     assert set(plan.layer_ratios) <= set(paths)
+
+
+@pytest.fixture(scope="module")
+def mlp_scan(mlp: ModelHandle):  # type: ignore[no-untyped-def]
+    return run_job(sensitivity_job(mlp, ratios=(0.25, 0.5, 0.75), max_samples=256))
+
+
+def test_auto_plan_to_a_size_target_is_checked_by_pruning(mlp: ModelHandle, mlp_scan) -> None:  # type: ignore[no-untyped-def]
+    assert mlp_scan.flops and all(p.flops < mlp_scan.flops
+                                  for layer in mlp_scan.layers for p in layer.points)
+    seen = []
+    plan = run_job(auto_plan_job(mlp_scan, 0.5, "size", handle=mlp), on_progress=seen.append)
+    assert plan.kind == "size" and plan.reached
+    assert plan.actual_fraction is not None and plan.actual_fraction <= 0.5
+    pruned = run_job(prune_job(mlp, PruneConfig(amount=0.0, layer_ratios=plan.layer_ratios,
+                                                head_ratio=0.0, measure=False)))
+    assert pruned.after["size_bytes"] / pruned.before["size_bytes"] == \
+        pytest.approx(plan.actual_fraction)
+    # The fewest greedy steps that reach the target: every shorter candidate measured missed.
+    assert plan.measurements and all(
+        fraction > 0.5 for steps, fraction in plan.measurements if steps < plan.steps)
+    assert any(p.metrics.get("kind") == "size" for p in seen)
+    # A target beyond what the scanned ratios can reach says so instead of pretending.
+    far = auto_ratios(mlp_scan, 0.01, kind="params", handle=mlp)
+    assert not far.reached and far.actual_fraction > 0.01 and "higher ratios" in far.notes[0]
+
+
+def test_auto_targets_reject_bad_values(mlp: ModelHandle, mlp_scan, one_line) -> None:  # type: ignore[no-untyped-def]
+    for fraction in (0.0, 1.0, 1.5, float("nan")):
+        with pytest.raises(PruneError) as caught:
+            auto_ratios(mlp_scan, fraction, kind="size")
+        one_line(caught.value)
+    with pytest.raises(PruneError, match="Unknown automatic target"):
+        auto_ratios(mlp_scan, 0.5, kind="speediness")
+    with pytest.raises(PruneError, match="structured"):
+        run_job(auto_prune_job(mlp, 0.5, "latency", config=PruneConfig(method="unstructured")))
+    with pytest.raises(PruneError, match="handle"):
+        auto_ratios(mlp_scan, 0.5, kind="latency")
+
+
+def test_auto_prune_to_a_latency_target_measures_for_real(mlp: ModelHandle, mlp_scan) -> None:  # type: ignore[no-untyped-def]
+    state, types_before = _state(mlp.module), _types(mlp.module)
+    config = PruneConfig(threads=1, batch_sizes=(32,), bench_repeats=10, bench_rounds=1,
+                         max_eval_samples=256)
+    seen = []
+    result = run_job(auto_prune_job(mlp, 0.6, "latency", config=config, sensitivity=mlp_scan,
+                                    search_repeats=8),
+                     on_progress=seen.append)
+    _assert_untouched(mlp, state, types_before)
+    auto = result.auto
+    assert auto is not None and auto["kind"] == "latency" and auto["layer_ratios"]
+    assert result.config.layer_ratios == auto["layer_ratios"]
+    # The reached fraction is the paired before/after measurement of the final result.
+    speedup = result.after["speedup_by_batch"]["32"]
+    assert auto["reached_fraction"] == pytest.approx(1 / speedup)
+    assert auto["reached"] and 1 / speedup <= 0.6
+    assert result.after["params_total"] < result.before["params_total"]
+    assert "target 60% of the latency" in result.notes[0]
+    assert all(0 <= p.step <= p.total == 100 for p in seen)
+    assert [p.step for p in seen] == sorted(p.step for p in seen)
+    assert any(p.metrics.get("kind") == "latency" for p in seen)  # the search's candidates
+
+
+def test_auto_prune_scans_when_not_given_a_scan_and_cancels_cleanly(mlp: ModelHandle) -> None:
+    state, types_before = _state(mlp.module), _types(mlp.module)
+    seen = []
+    with pytest.raises(JobCancelled):
+        run_job(auto_prune_job(mlp, 0.5, "size", config=PruneConfig(**QUICK)),
+                on_progress=seen.append,
+                should_cancel=lambda: any("path" in p.metrics for p in seen))
+    _assert_untouched(mlp, state, types_before)
+    assert seen[-1].message.startswith("Sensitivity: ")
 
 
 def test_transformer_units_and_a_per_module_head_ratio() -> None:

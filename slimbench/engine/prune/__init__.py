@@ -4,14 +4,18 @@ Qt-free. Jobs follow the engine's shape: generators that yield Progress and retu
 never touching their input.
 
 - ``prune_job(handle, PruneConfig(...))`` -> ``PruneResult`` (METRICS before/after, layers)
-- ``sensitivity_job(handle, ratios, method)`` -> ``SensitivityResult``; ``auto_ratios`` picks
-  per-layer ratios from it for a target parameter fraction
+- ``sensitivity_job(handle, ratios, method)`` -> ``SensitivityResult``; ``auto_ratios`` (or the
+  job ``auto_plan_job``) picks per-layer ratios from it for a target fraction of the parameters,
+  the file size or the measured latency
+- ``auto_prune_job(handle, 0.5, "latency", config=...)`` -> ``PruneResult``: scan, plan and
+  prune in one job (its ``auto`` holds the target, what was reached and the ratios)
 - ``recover_job(pruned, teacher, RecoveryConfig(...))`` -> ``RecoveryResult`` (fine-tuning,
   optionally distilling from the unpruned teacher; best checkpoint kept on cancel)
 - ``save_pruned`` / ``load_pruned`` / ``rebuild_pruned``: files that record the pruned
   architecture (and optionally store sparse weights compressed)
 """
 
+from slimbench.engine.prune.auto import auto_prune_job, reached_fraction
 from slimbench.engine.prune.config import (
     IMPORTANCES,
     METHODS,
@@ -40,8 +44,10 @@ from slimbench.engine.prune.saving import (
 )
 from slimbench.engine.prune.semistructured import NEEDS_GPU, check_semi_structured
 from slimbench.engine.prune.sensitivity import (
+    TARGET_KINDS,
     AutoPlan,
     SensitivityResult,
+    auto_plan_job,
     auto_ratios,
     sensitivity_job,
 )
@@ -53,6 +59,7 @@ __all__ = [
     "NEEDS_GPU",
     "SEMI_STRUCTURED",
     "STRUCTURED",
+    "TARGET_KINDS",
     "UNSTRUCTURED",
     "AutoPlan",
     "LayerChange",
@@ -64,6 +71,8 @@ __all__ = [
     "RecoveryResult",
     "SavedModel",
     "SensitivityResult",
+    "auto_plan_job",
+    "auto_prune_job",
     "auto_ratios",
     "check_semi_structured",
     "checkpoint_payload",
@@ -71,6 +80,7 @@ __all__ = [
     "measure_pair",
     "prune_job",
     "prune_model",
+    "reached_fraction",
     "rebuild_pruned",
     "recover_job",
     "save_pruned",

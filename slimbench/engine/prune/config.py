@@ -190,9 +190,13 @@ class PruneResult:
     sparse_size_bytes: int | None = None
     output: str | None = None
     seconds: float = 0.0
+    #: Automatic ratios (``auto_prune_job``): the target, what was reached and the plan.
+    auto: dict[str, Any] | None = None
+    #: The sensitivity scan an automatic plan was chosen from (a SensitivityResult).
+    sensitivity: Any = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "output": self.output,
             "before": self.before,
             "after": self.after,
@@ -203,3 +207,6 @@ class PruneResult:
             "sparse_size_bytes": self.sparse_size_bytes,
             "seconds": self.seconds,
         }
+        if self.auto is not None:
+            document["auto"] = dict(self.auto)
+        return document

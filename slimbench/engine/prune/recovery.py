@@ -147,8 +147,9 @@ def recover_job(
 ) -> Job[RecoveryResult]:
     """Fine-tune a copy of ``handle``'s model (``options`` override ``config`` fields).
 
-    Yields Progress per step; after each epoch its metrics hold ``epoch``, ``train_loss``,
-    ``val_accuracy``, ``test_accuracy`` and ``best_epoch``. Returns the best model found.
+    Yields Progress per step (metrics ``epoch`` and ``loss``); after each epoch its metrics
+    hold ``epoch``, ``train_loss``, ``val_accuracy``, ``test_accuracy`` and ``best_epoch``
+    (epoch 0, the model as it came, without ``train_loss``). Returns the best model found.
     """
     config = config or RecoveryConfig()
     known = {f.name for f in fields(RecoveryConfig)}
@@ -236,6 +237,11 @@ def recover_job(
         )
         best = {"epoch": 0, "val": first["val_accuracy"] or 0.0,
                 "state": copy.deepcopy(model.state_dict())}
+        # Epoch 0 (the model as it came) starts the accuracy curves; no train_loss key, so
+        # it is not mistaken for the end of a training epoch.
+        yield Progress(0, total, "Scored the pruned model before fine-tuning",
+                       {"epoch": 0, "val_accuracy": first["val_accuracy"],
+                        "test_accuracy": first["test_accuracy"], "best_epoch": 0})
         checkpoint = Path(config.checkpoint_path) if config.checkpoint_path else None
 
         def keep_best(metrics: dict[str, Any]) -> None:
