@@ -19,7 +19,7 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 
-SUBCOMMANDS = ("gui", "zoo", "inspect", "bench", "devices", "quantize", "prune")
+SUBCOMMANDS = ("gui", "zoo", "inspect", "bench", "devices", "quantize", "prune", "distill")
 
 
 class UsageError(Exception):
@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                               help="quantize, measure before/after, save")
     quantize.add_argument("--scheme", required=True,
                           help="int8-dynamic, int8-static, int8-weight-only, int4-weight-only, "
-                               "fp16 or bf16")
+                               "float8-dynamic (CUDA 8.9+), fp16 or bf16")
     quantize.add_argument("-o", "--output", required=True,
                           help="file to write (.pt2 for int8-static, .pt otherwise)")
     quantize.add_argument("--device", default="cpu")
@@ -98,8 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
                            help="prune, measure before/after, save")
     prune.add_argument("--method", default="structured",
                        help="structured, unstructured or semi-structured-2:4 (CUDA)")
-    prune.add_argument("--amount", type=float, required=True,
-                       help="share of channels (structured) or weights (unstructured), 0..1")
+    how_much = prune.add_mutually_exclusive_group(required=True)
+    how_much.add_argument("--amount", type=float,
+                          help="share of channels (structured) or weights (unstructured), 0..1")
+    how_much.add_argument("--auto-target-size", type=float, metavar="FRACTION",
+                          help="choose per-layer ratios (sensitivity scan) to keep this "
+                               "fraction of the file size, e.g. 0.5")
+    how_much.add_argument("--auto-target-latency", type=float, metavar="FRACTION",
+                          help="choose per-layer ratios to keep this fraction of the latency, "
+                               "measured on --device at batch 32 (structured only)")
     prune.add_argument("-o", "--output", required=True)
     prune.add_argument("--importance", default="l1", help="l1, l2, taylor, lamp or random")
     prune.add_argument("--global", dest="global_pruning", action="store_true",
@@ -115,6 +122,44 @@ def build_parser() -> argparse.ArgumentParser:
                        help="save zeros compressed (unstructured): a smaller file")
     prune.add_argument("--device", default="cpu")
     prune.add_argument("--threads", type=int)
+
+    distill = sub.add_parser("distill", parents=[common, model],
+                             help="train a smaller student from a teacher model")
+    distill.add_argument("--student", default="width:0.5",
+                         help="zoo:NAME, width:W (teacher at W times the width, fresh) or "
+                              "pruned:R (teacher with R of its channels pruned, then distilled)")
+    distill.add_argument("--data", help="zoo data set, .pt file, folder of .pt files or CSV "
+                                        "(default: the teacher's own data)")
+    distill.add_argument("--epochs", type=int, default=10)
+    distill.add_argument("-o", "--output", required=True, help="file to save the student to")
+    distill.add_argument("--batch-size", type=int, default=64,
+                         help="global batch, shared among the processes")
+    distill.add_argument("--lr", type=float, default=2e-3)
+    distill.add_argument("--temperature", type=float, default=4.0)
+    distill.add_argument("--alpha", type=float, default=0.7,
+                         help="weight of the soft (teacher) loss; the rest is the label loss")
+    distill.add_argument("--feature", action="append", default=[], metavar="T_LAYER=S_LAYER",
+                         help="also match these layers' outputs (repeat for several pairs)")
+    distill.add_argument("--feature-loss", default="mse", choices=["mse", "cosine"])
+    distill.add_argument("--patience", type=int, default=5,
+                         help="stop after this many epochs without improvement (0: never)")
+    distill.add_argument("--device", default="cpu", help="cpu, cuda (a GPU per process), cuda:N")
+    distill.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"],
+                         help="mixed precision on GPUs")
+    distill.add_argument("--nproc", type=int, default=1,
+                         help="data-parallel processes on this machine")
+    distill.add_argument("--nnodes", type=int, default=1, help="machines taking part")
+    distill.add_argument("--node-rank", type=int, default=0)
+    distill.add_argument("--rdzv-endpoint", metavar="HOST:PORT",
+                         help="where the machines meet (the first machine's address)")
+    distill.add_argument("--rdzv-id", default="slimbench-distill")
+    distill.add_argument("--threads", type=int, help="CPU threads per process")
+    distill.add_argument("--work-dir", help="checkpoints and logs (default: a new folder in "
+                                            "the user cache)")
+    distill.add_argument("--resume", action="store_true",
+                         help="continue the run in --work-dir from its last checkpoint")
+    distill.add_argument("--max-steps-per-epoch", type=int)
+    distill.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -357,22 +402,30 @@ def _command_prune(options: argparse.Namespace) -> int:
     from slimbench.engine.prune import (
         PruneConfig,
         RecoveryConfig,
+        auto_prune_job,
         prune_job,
         recover_job,
         save_pruned,
     )
 
+    auto = _auto_target(options)
     handle = _load(options)
     config = PruneConfig(
-        method=options.method, amount=options.amount, importance=options.importance,
+        method=options.method, amount=0.5 if options.amount is None else options.amount,
+        importance=options.importance,
         global_pruning=options.global_pruning, skip=tuple(options.skip),
         round_to=options.round_to or None, iterative_steps=options.steps,
         device=options.device, threads=options.threads,
     )
     progress = _progress_printer(options)
-    result = run_job(prune_job(handle, config), progress)
+    if auto is None:
+        result = run_job(prune_job(handle, config), progress)
+    else:
+        kind, fraction = auto
+        result = run_job(auto_prune_job(handle, fraction, kind, config=config), progress)
     notes = list(result.notes)
     document = result.to_json()
+    document["layer_ratios"] = dict(result.config.layer_ratios)
     if options.recover_epochs > 0:
         teacher = handle if options.distill else None
         recovered = run_job(recover_job(result.handle, teacher,
@@ -392,6 +445,56 @@ def _command_prune(options: argparse.Namespace) -> int:
     document["output"] = str(saved.path)
     document["notes"] = notes
     return _print_compression(options, document, notes, saved.path)
+
+
+def _command_distill(options: argparse.Namespace) -> int:
+    from slimbench.engine.distill import DistillConfig, distill_job
+    from slimbench.engine.jobs import run_job
+
+    if options.resume and not options.work_dir:
+        raise UsageError("--resume needs the --work-dir of the run to continue")
+    handle = _load(options)
+    config = DistillConfig(
+        student=options.student, data=options.data, epochs=options.epochs,
+        batch_size=options.batch_size, lr=options.lr, temperature=options.temperature,
+        alpha=options.alpha, feature_pairs=list(options.feature),
+        feature_loss=options.feature_loss, patience=options.patience, device=options.device,
+        amp=options.amp, nproc=options.nproc, nnodes=options.nnodes,
+        node_rank=options.node_rank, rdzv_endpoint=options.rdzv_endpoint,
+        rdzv_id=options.rdzv_id, threads=options.threads, work_dir=options.work_dir,
+        resume=options.resume, max_steps_per_epoch=options.max_steps_per_epoch,
+        seed=options.seed,
+    )
+    result = run_job(
+        distill_job(handle, config, output=options.output, teacher_spec=options.model),
+        _progress_printer(options),
+    )
+    document = result.to_json()
+    if result.handle is None:  # another machine took rank 0
+        if options.json:
+            _print_json(document)
+        else:
+            for note in result.notes:
+                print(f"note: {note}")
+        return EXIT_OK
+    return _print_compression(options, document, result.notes, result.output)
+
+
+def _auto_target(options: argparse.Namespace) -> tuple[str, float] | None:
+    """``("size" | "latency", fraction)`` from --auto-target-*, or None for --amount."""
+    for kind in ("size", "latency"):
+        value = getattr(options, f"auto_target_{kind}")
+        if value is None:
+            continue
+        if not 0.0 < value < 1.0:
+            raise UsageError(f"--auto-target-{kind} takes a fraction between 0 and 1 of the "
+                             f"original, such as 0.5 (got {value:g})")
+        if kind == "latency" and options.method.strip().lower() not in ("structured",
+                                                                          "channel", "channels"):
+            raise UsageError("--auto-target-latency needs --method structured: zeroed weights "
+                             "do not make dense layers faster")
+        return kind, value
+    return None
 
 
 def _print_compression(options: argparse.Namespace, document: dict[str, Any],
@@ -427,6 +530,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "bench": _command_bench,
     "quantize": _command_quantize,
     "prune": _command_prune,
+    "distill": _command_distill,
 }
 
 

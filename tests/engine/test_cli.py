@@ -386,3 +386,110 @@ def test_prune_command_rejects_an_amount_out_of_range(tmp_path, capsys) -> None:
     code = main(["prune", "zoo:mlp-cancer", "--amount", "1.5", "-o", str(tmp_path / "x.pt")])
     assert code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_prune_command_auto_target_size_reaches_it_with_the_least_pruning(tmp_path,
+                                                                          capsys) -> None:
+    from slimbench.engine.loading import load_model
+
+    output = tmp_path / "digits-auto.pt"
+    code = main(["prune", "zoo:mlp-digits", "--method", "structured", "--auto-target-size",
+                 "0.5", "--threads", "1", "-o", str(output), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert set(document) >= {"output", "before", "after", "notes", "layer_ratios"}
+    ratios = document["layer_ratios"]
+    assert ratios and set(ratios) <= {"net.1", "net.3", "net.5"}
+    assert all(0.0 < ratio < 1.0 for ratio in ratios.values())
+    reached = document["after"]["size_bytes"] / document["before"]["size_bytes"]
+    assert reached <= 0.5
+    assert document["auto"]["reached"] is True
+    assert document["auto"]["reached_fraction"] == pytest.approx(reached)
+    # The fewest greedy steps that reach it: every shorter candidate measured was too big.
+    plan = document["auto"]["plan"]
+    assert all(m["fraction"] > 0.5 for m in plan["measurements"] if m["steps"] < plan["steps"])
+    assert document["after"]["accuracy"] is not None
+    assert any("target 50% of the file size" in note for note in document["notes"])
+    loaded = load_model(output)
+    assert sum(p.numel() for p in loaded.module.parameters()) == \
+        document["after"]["params_total"]
+
+
+def test_prune_command_auto_target_latency_is_measured(tmp_path, capsys) -> None:
+    code = main(["prune", "zoo:mlp-digits", "--auto-target-latency", "0.6", "--threads", "1",
+                 "-o", str(tmp_path / "fast.pt"), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0, document
+    assert document["layer_ratios"] and document["auto"]["kind"] == "latency"
+    speedup = document["after"]["speedup_by_batch"]["32"]
+    assert 1 / speedup <= 0.6  # paired before/after calls at batch 32, as measured
+    assert document["after"]["latency_ms"]["median"] < document["before"]["latency_ms"]["median"]
+    assert document["after"]["params_total"] < document["before"]["params_total"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--auto-target-size", "1.5"], "between 0 and 1"),
+        (["--auto-target-latency", "0"], "between 0 and 1"),
+        (["--auto-target-size", "nan"], "between 0 and 1"),
+        (["--auto-target-size", "half"], "invalid float"),
+        (["--auto-target-size", "0.5", "--amount", "0.3"], "not allowed with"),
+        (["--auto-target-size", "0.5", "--auto-target-latency", "0.5"], "not allowed with"),
+        (["--auto-target-latency", "0.5", "--method", "unstructured"], "structured"),
+        ([], "--amount --auto-target-size --auto-target-latency is required"),
+    ],
+)
+def test_prune_command_auto_targets_fail_in_one_line(tmp_path, capsys, flags, words) -> None:
+    output = tmp_path / "x.pt"
+    code = main(["prune", "zoo:mlp-digits", *flags, "-o", str(output), "--json"])
+    captured = capsys.readouterr()
+    assert code == EXIT_BAD_INPUT
+    assert words in json.loads(captured.out)["error"]
+    assert len(captured.err.strip().splitlines()) == 1
+    assert not output.exists()
+
+
+# --- distill --------------------------------------------------------------------------------
+
+DISTILL_KEYS = {"output", "before", "after", "notes", "history", "params_ratio",
+                "train_seconds", "world_size", "command"}
+METRICS_KEYS = {"params_total", "params_nonzero", "size_bytes", "latency_ms", "accuracy",
+                "fidelity"}
+
+
+def test_distill_command_trains_a_smaller_student_and_reports_metrics(tmp_path, capsys) -> None:
+    output = tmp_path / "student.pt"
+    code = main(["distill", "zoo:resnet-digits", "--student", "width:0.5", "--epochs", "1",
+                 "--max-steps-per-epoch", "5", "--work-dir", str(tmp_path / "run"),
+                 "-o", str(output), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == EXIT_OK, document
+    assert set(document) >= DISTILL_KEYS
+    for side in ("before", "after"):
+        assert set(document[side]) >= METRICS_KEYS
+    assert document["after"]["params_total"] <= 0.5 * document["before"]["params_total"]
+    assert document["before"]["accuracy"] > 0.9 and document["history"][0]["epoch"] == 1
+    assert Path(document["output"]) == output and output.is_file()
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--student", "tiny"], "zoo:NAME, width:W"),
+        (["--student", "width:2"], "above 0 and below 1"),
+        (["--nproc", "4096", "--batch-size", "8192"], "cores"),
+        (["--nnodes", "2"], "rdzv-endpoint"),
+        (["--data", "/nonexistent/data.pt"], "no data file"),
+        (["--resume"], "--work-dir"),
+        (["--epochs", "0"], "at least one epoch"),
+    ],
+)
+def test_distill_command_fails_in_one_line(tmp_path, capsys, flags, words) -> None:
+    output = tmp_path / "student.pt"
+    work_dir = [] if "--resume" in flags else ["--work-dir", str(tmp_path / "w")]
+    code = main(["distill", "zoo:mlp-digits", *flags, *work_dir, "-o", str(output), "--json"])
+    captured = capsys.readouterr()
+    assert code == EXIT_BAD_INPUT, captured
+    assert words in json.loads(captured.out)["error"]
+    assert not output.exists()
