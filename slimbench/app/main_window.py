@@ -7,11 +7,12 @@ Every result belongs to a variant of the model; the charts show the variants sid
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -42,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from slimbench.app.appearance import LanguageSwitcher, apply_theme
-from slimbench.app.job_runner import DONE, JobRecord, JobRunner
+from slimbench.app.job_runner import CANCELLED, DONE, JobRecord, JobRunner
 from slimbench.app.settings import (
     LANGUAGES,
     THEMES,
@@ -97,6 +98,17 @@ class MainWindow(QMainWindow):
         self._live_job: int | None = None
         self._load_specs: dict[int, str] = {}
         self._compression_labels: dict[int, str] = {}
+        # Prune jobs with recovery: what a cancel keeps (filled on the worker thread, read
+        # here once the job has ended), and the jobs whose curves the Live tab may show.
+        self._kept_on_cancel: dict[int, dict[str, Any]] = {}
+        self._recovery_jobs: dict[int, int] = {}  # job id -> recovery epochs
+        self._distill_jobs: set[int] = set()  # of those, the distillation runs
+        # The newest prune sensitivity scan per variant id, with the settings it was made
+        # with (automatic pruning reuses it when they match), and those of running scans.
+        self._prune_scans: dict[int, tuple[tuple[Any, ...], Any]] = {}
+        self._scan_settings: dict[int, tuple[Any, ...]] = {}
+        # The skip patterns that ticks in the layer tree put into the compression panel.
+        self._tree_skip: list[str] = []
         self.language.apply(self.settings.language)
         self._built_language = self.language.current
         self.setAcceptDrops(True)
@@ -143,6 +155,7 @@ class MainWindow(QMainWindow):
     # --- building (and rebuilding after a language or theme change) -----------------------
 
     def _build_ui(self) -> None:
+        ticked = self.tree.ticked_paths() if hasattr(self, "tree") else []
         self.menuBar().clear()
         for toolbar in self.findChildren(QToolBar):
             self.removeToolBar(toolbar)
@@ -168,6 +181,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         if self.current is not None:
             self._show_variant(self.current)
+            self.tree.set_ticked_paths(ticked)  # the rebuilt tree keeps the user's ticks
             self._refresh_variants()
 
     def _build_workbench(self) -> QWidget:
@@ -191,21 +205,34 @@ class MainWindow(QMainWindow):
 
         self.tree = LayerTreeView()
         self.tree.layer_selected.connect(self._show_layer)
+        self.tree.skip_layers_changed.connect(self._skip_layers_ticked)
         self.details = LayerDetails()
         self.live = LiveCurve()
+        self._live_tip = self.live.toolTip()
+        # Recovery fine-tuning: loss per step above, accuracy per epoch (in %) below.
+        self.live_accuracy = LiveCurve()
+        self.live_accuracy.setObjectName("liveAccuracy")
+        self.live_accuracy.setToolTip(self.tr(
+            "Accuracy after each epoch of recovery fine-tuning: on the validation slice held "
+            "out of the training data (it picks the best epoch, the one kept) and on the test "
+            "data. Epoch 0 is the pruned model before fine-tuning."))
+        self.live_accuracy.setVisible(False)
+        self.live_page = QSplitter(Qt.Orientation.Vertical)
+        self.live_page.setObjectName("livePage")
+        self.live_page.setChildrenCollapsible(False)
+        self.live_page.addWidget(self.live)
+        self.live_page.addWidget(self.live_accuracy)
         self.before_after = BeforeAfterChart()
         self.tradeoffs = TradeoffScatter()
         self.compress = CompressionPanel()
         self.compress.set_enabled_for_model(self.current is not None)
-        self.compress.set_technique_available(
-            "distill", False, self.tr("Distillation is not available in this version yet."))
         self.compress.run_requested.connect(self.run_compression)
         self.compress.sensitivity_requested.connect(self.run_sensitivity)
         self.sensitivity = SensitivityChart()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.compress, self.tr("Compress"))
         self.tabs.addTab(self.details, self.tr("Layer"))
-        self.tabs.addTab(self.live, self.tr("Live"))
+        self.tabs.addTab(self.live_page, self.tr("Live"))
         self.tabs.addTab(self.before_after, self.tr("Before / after"))
         self.tabs.addTab(self.tradeoffs, self.tr("Trade-offs"))
         self.tabs.addTab(self.sensitivity, self.tr("Sensitivity"))
@@ -525,7 +552,9 @@ class MainWindow(QMainWindow):
         self._live_job = record.id
         self.live.start(self.tr("Latency of each run — {name}").format(name=variant.name),
                         self.tr("Latency"), "ms")
-        self.tabs.setCurrentWidget(self.live)
+        self.live.setToolTip(self._live_tip)
+        self.live_accuracy.setVisible(False)
+        self.tabs.setCurrentWidget(self.live_page)
         return record
 
     def run_quality(self, variant: Variant | None = None) -> JobRecord | None:
@@ -558,16 +587,32 @@ class MainWindow(QMainWindow):
             label = options["scheme"]
             factory = lambda: quantize_job(handle, config)
         elif technique == "prune":
-            from slimbench.engine.prune import PruneConfig
+            prune_config = _prune_config(options, device)
+            scan = None
+            if options.get("mode") == "auto":
+                label = (f"{options['method']} auto {options['auto_target']} "
+                         f"{round(100 * options['target_fraction'])} %")
+                saved = self._prune_scans.get(variant.id)
+                if saved is not None and saved[0] == _scan_settings(prune_config):
+                    scan = saved[1]  # the Sensitivity tab's scan, made with these settings
+            else:
+                label = f"{options['method']} {round(100 * options['amount'])} %"
+            kept: dict[str, Any] = {}
+            factory = lambda: _prune_then_recover(handle, prune_config, options, kept, scan)
+        elif technique == "distill":
+            from slimbench.engine.distill import DistillConfig
 
-            prune_config = PruneConfig(
-                method=options["method"], amount=options["amount"],
-                importance=options["importance"], global_pruning=options["global_pruning"],
-                round_to=options["round_to"], iterative_steps=options["iterative_steps"],
-                skip=tuple(options["skip"]), device=device,
+            nproc = int(options.get("nproc") or 1)
+            # Several processes take a GPU each; one process takes the GPU picked.
+            distill_device = "cuda" if nproc > 1 and device.startswith("cuda") else device
+            distill_config = DistillConfig(
+                student=str(options["student"]), epochs=int(options["epochs"]),
+                temperature=float(options["temperature"]), alpha=float(options["alpha"]),
+                nproc=nproc, device=distill_device,
             )
-            label = f"{options['method']} {round(100 * options['amount'])} %"
-            factory = lambda: _prune_then_recover(handle, prune_config, options)
+            label = str(options["student"])
+            kept = {}
+            factory = lambda: _distill(handle, distill_config, kept)
         else:
             return None
         self.compress.set_busy(True)
@@ -578,6 +623,14 @@ class MainWindow(QMainWindow):
             technique, factory,
         )
         self._compression_labels[record.id] = f"{technique} {label}"
+        if technique == "distill":
+            self._kept_on_cancel[record.id] = kept
+            self._recovery_jobs[record.id] = int(options["epochs"])
+            self._distill_jobs.add(record.id)
+        if technique == "prune":
+            self._kept_on_cancel[record.id] = kept
+            if int(options.get("recover_epochs") or 0) > 0 and handle.data is not None:
+                self._recovery_jobs[record.id] = int(options["recover_epochs"])
         return record
 
     def run_sensitivity(self, technique: str, options: dict[str, Any]) -> JobRecord | None:
@@ -593,10 +646,15 @@ class MainWindow(QMainWindow):
         else:
             from slimbench.engine.prune import sensitivity_job as prune_sensitivity
 
+            device = self.picker.selection().device if self.picker is not None else "cpu"
+            config = _prune_config(options, device)
             factory = lambda: prune_sensitivity(
-                handle, ratios=(0.25, 0.5), method=options["method"])
-        return self._submit_for(variant, self.tr("Sensitivity of {name}"), "sensitivity",
-                                factory)
+                handle, ratios=(0.25, 0.5, 0.75), method=config.method, config=config)
+        record = self._submit_for(variant, self.tr("Sensitivity of {name}"), "sensitivity",
+                                  factory)
+        if technique != "quantize":
+            self._scan_settings[record.id] = _scan_settings(config)
+        return record
 
     def show_error(self, title: str, text: str) -> QMessageBox:
         """A window-modal message that does not block the event loop (jobs keep reporting)."""
@@ -611,6 +669,49 @@ class MainWindow(QMainWindow):
     def _job_progress(self, record: JobRecord, progress: Any) -> None:
         if record.id == self._live_job and "latency_ms" in progress.metrics:
             self.live.append(float(progress.metrics["latency_ms"]))
+        elif record.id in self._recovery_jobs:
+            self._recovery_progress(record, progress.step, progress.metrics)
+
+    def _recovery_progress(self, record: JobRecord, step: int, metrics: dict[str, Any]) -> None:
+        """Recovery fine-tuning's loss per step and accuracy per epoch, on the Live tab."""
+        if "loss" not in metrics and "val_accuracy" not in metrics:
+            return  # still pruning (or measuring)
+        if record.id != self._live_job:
+            holder = self.runner.job(self._live_job) if self._live_job is not None else None
+            if holder is not None and not holder.is_finished:
+                return  # a benchmark asked for the chart after this job started
+            self._live_job = record.id
+            try:
+                name = self.workspace.get(self._bench_variant[record.id]).name
+            except (KeyError, VariantError):
+                name = record.title
+            if record.id in self._distill_jobs:
+                title = self.tr("Distillation — {name}").format(name=name)
+                self.live.setToolTip(self.tr(
+                    "The training loss of each step of distillation: it falls as the student "
+                    "learns to answer like the teacher."))
+            else:
+                title = self.tr("Recovery fine-tuning — {name}").format(name=name)
+                self.live.setToolTip(self.tr(
+                    "The training loss of each step of recovery fine-tuning: it falls as the "
+                    "pruned model learns back what it lost."))
+            self.live.start(title, self.tr("Training loss"), "", x_label=self.tr("Step"),
+                            show_stats=False)
+            self.live_accuracy.start(self.tr("Accuracy after each epoch"),
+                                     self.tr("Accuracy"), "%", x_label=self.tr("Epoch"),
+                                     show_stats=False)
+            every = max(1, -(-self._recovery_jobs[record.id] // 10))  # whole epochs only
+            self.live_accuracy.plot.getAxis("bottom").setTickSpacing(every, every)
+            self.live_accuracy.setVisible(True)
+            self.tabs.setCurrentWidget(self.live_page)
+        if metrics.get("loss") is not None:
+            self.live.append(float(metrics["loss"]), float(step), self.tr("training loss"))
+        if "val_accuracy" in metrics:
+            epoch = float(metrics.get("epoch") or 0)
+            for key, series in (("val_accuracy", self.tr("validation")),
+                                ("test_accuracy", self.tr("test"))):
+                if metrics.get(key) is not None:
+                    self.live_accuracy.append(100.0 * float(metrics[key]), epoch, series)
 
     def _job_finished(self, record: JobRecord) -> None:
         from slimbench.engine.inspection import InspectResult
@@ -620,9 +721,22 @@ class MainWindow(QMainWindow):
         variant_id = self._bench_variant.pop(record.id, None)
         if record.id == self._live_job:
             self.live.finish()
+            self.live_accuracy.finish()
             self._live_job = None
+        self._recovery_jobs.pop(record.id, None)
+        self._distill_jobs.discard(record.id)
+        kept = self._kept_on_cancel.pop(record.id, None)
+        settings = self._scan_settings.pop(record.id, None)
+        if record.state == CANCELLED and kept and "result" in kept:
+            self.compress.set_busy(False)
+            self._keep_best_of_cancelled(record, variant_id, kept)
+            return
+        if record.state == CANCELLED and kept and "best_file" in kept:
+            self.compress.set_busy(False)
+            self._keep_best_student(record, variant_id, kept)
+            return
         if record.state != DONE:
-            if record.kind in ("quantize", "prune"):
+            if record.kind in COMPRESSION_KINDS:
                 self.compress.set_busy(False)
             if record.error_type == "UntrustedPickleError" and record.kind == "load":
                 self._confirm_trust(self._spec_of(record))
@@ -630,7 +744,7 @@ class MainWindow(QMainWindow):
                 self.show_error(self.tr("{title} failed").format(title=record.title),
                                 record.error)
             return
-        if record.kind in ("quantize", "prune"):
+        if record.kind in COMPRESSION_KINDS:
             self.compress.set_busy(False)
         if record.kind == "load":
             self._loaded(record, self._spec_of(record))
@@ -652,18 +766,23 @@ class MainWindow(QMainWindow):
             return  # deleted while its job ran
         if variant is None:
             return
-        if record.kind in ("quantize", "prune"):
+        if record.kind in COMPRESSION_KINDS:
             self._compressed(variant, record)
             return
         if record.kind == "sensitivity":
+            if settings is not None:
+                self._prune_scans[variant.id] = (settings, record.result)
             self._show_sensitivity(record.result)
             return
         if isinstance(record.result, InspectResult):
             variant.inspection = record.result
             if variant is self.current:
-                self.tree.set_result(record.result)
+                self.tree.set_result(record.result, self._parent_inspection(variant),
+                                     keep_ticks=True)
                 self.tree.expand_to_depth(1)
                 self.model_ready.emit(variant.name)
+            elif self.current is not None and self.current.parent == variant.id:
+                self.tree.set_comparison(record.result)
         elif isinstance(record.result, BenchResult):
             variant.record_benchmark(record.result)
         elif isinstance(record.result, QualityResult):
@@ -673,10 +792,63 @@ class MainWindow(QMainWindow):
         if variant is self.current:
             self._update_summary()
 
-    def _compressed(self, parent: Variant, record: JobRecord) -> None:
+    def _keep_best_of_cancelled(self, record: JobRecord, variant_id: int | None,
+                                kept: dict[str, Any]) -> None:
+        """A prune job cancelled during recovery: keep the best model so far as a variant."""
+        try:
+            parent = self.workspace.get(variant_id) if variant_id is not None else None
+        except VariantError:
+            parent = None
+        if parent is None:
+            return
+        result = copy.copy(kept["result"])
+        result.handle = kept.get("handle") or result.handle
+        epoch = int(kept.get("epoch") or 0)
+        if epoch > 0:
+            note = self.tr("Recovery was cancelled: kept the best model so far, from epoch "
+                           "{epoch} (chosen by validation accuracy).").format(epoch=epoch)
+        else:
+            note = self.tr("Recovery was cancelled before an epoch improved the model: kept "
+                           "the pruned model without fine-tuning.")
+        result.notes = [*result.notes, note]
+        self._compressed(parent, record, result)
+
+    def _keep_best_student(self, record: JobRecord, variant_id: int | None,
+                           kept: dict[str, Any]) -> None:
+        """A distillation cancelled after an epoch: load its best student as a variant (on a
+        worker: the file is read there)."""
+        try:
+            parent = self.workspace.get(variant_id) if variant_id is not None else None
+        except VariantError:
+            return
+        if parent is None:
+            return
+        note = self.tr("Distillation was cancelled: kept the best student so far, from epoch "
+                       "{epoch} (chosen by validation score).").format(epoch=kept.get("epoch"))
+        label = self._compression_labels.get(record.id, "distill")
+        teacher = parent.handle
+        new = self._submit_for(parent, self.tr("Keep the best student of {name}"), "distill",
+                               lambda: _kept_student(teacher, kept, note))
+        self._compression_labels[new.id] = label
+
+    def _offer_students(self, variant: Variant) -> None:
+        """Fill the distillation form's students for ``variant``, or say why there are none."""
+        handle = variant.handle
+        self.compress.set_student_choices(student_choices(handle))
+        if handle.data is None:
+            self.compress.set_technique_available("distill", False, self.tr(
+                "Distillation trains on the model's own data, and this model brings none; "
+                "use `slimbench distill --data FILE` for your own data."))
+        elif not self.compress.student_choices():
+            self.compress.set_technique_available("distill", False, self.tr(
+                "No student can be made for this model: its architecture is not recorded."))
+        else:
+            self.compress.set_technique_available("distill", True)
+
+    def _compressed(self, parent: Variant, record: JobRecord, result: Any = None) -> None:
         from slimbench.engine.inspection import inspect_job
 
-        result = record.result
+        result = record.result if result is None else result
         label = self._compression_labels.pop(record.id, record.kind)
         variant = self.workspace.add(result.handle, name=f"{parent.name} · {label}",
                                      parent=parent.id, technique=label)
@@ -698,10 +870,17 @@ class MainWindow(QMainWindow):
         # Recovery may have trained the model after "after" was measured: measure it again.
         self.run_quality(variant)
         self._refresh_variants()
+        auto = getattr(result, "auto", None)
+        scan = getattr(result, "sensitivity", None)
+        if auto and scan is not None:
+            self._prune_scans[parent.id] = (_scan_settings(result.config), scan)
+            self._show_sensitivity(scan, auto.get("layer_ratios") or {})
         self.tabs.setCurrentWidget(self.before_after)
         self.statusBar().showMessage(" ".join(variant.notes[-1:]), 15000)
 
-    def _show_sensitivity(self, result: Any) -> None:
+    def _show_sensitivity(self, result: Any, chosen: dict[str, float] | None = None) -> None:
+        """Chart a scan; ``chosen`` (automatic pruning's per-layer ratios) is written beside
+        each layer's name."""
         rows = []
         if hasattr(result, "scheme"):
             for layer in result.layers:
@@ -709,9 +888,17 @@ class MainWindow(QMainWindow):
             metric = self.tr("Fidelity lost (1 − cosine)")
         else:
             for layer in result.layers:
-                rows.append((layer.path, {f"{round(100 * point.ratio)} %": float(point.damage)
-                                          for point in layer.points}))
+                name = layer.path
+                if chosen is not None:
+                    ratio = chosen.get(layer.path)
+                    name = self.tr("{layer} → {percent} %").format(
+                        layer=layer.path, percent=round(100 * ratio)) if ratio else \
+                        self.tr("{layer} → kept").format(layer=layer.path)
+                rows.append((name, {f"{round(100 * point.ratio)} %": float(point.damage)
+                                    for point in layer.points}))
             metric = self.tr("Predictions changed")
+            if chosen is not None:
+                metric = self.tr("Predictions changed (→ share removed)")
         self.sensitivity.set_rows(rows, metric)
         self.tabs.setCurrentWidget(self.sensitivity)
 
@@ -721,10 +908,15 @@ class MainWindow(QMainWindow):
     # --- variants --------------------------------------------------------------------------
 
     def _show_variant(self, variant: Variant) -> None:
-        self.current = variant
+        previous, self.current = self.current, variant
         self.model_name.setText(variant.name)
         self.setWindowTitle(self._title())
-        self.tree.set_result(variant.inspection)
+        # Ticks stay while the user moves between variants of one model (a pruned child has
+        # the same layers); a model opened anew starts with none.
+        same_model = previous is not None and self._root_id(previous) == self._root_id(variant)
+        self.tree.set_result(variant.inspection, self._parent_inspection(variant),
+                             keep_ticks=same_model)
+        self._offer_students(variant)
         if variant.inspection is not None:
             self.tree.expand_to_depth(1)
         self.details.show_node(None)
@@ -732,6 +924,41 @@ class MainWindow(QMainWindow):
         for item in (self.bench_action, self.quality_action, self.save_action):
             item.setEnabled(True)
         self.compress.set_enabled_for_model(True)
+
+    def _parent_inspection(self, variant: Variant) -> Any:
+        """The inspection of the variant ``variant`` was made from (the tree's "before")."""
+        if variant.parent is None:
+            return None
+        try:
+            return self.workspace.get(variant.parent).inspection
+        except VariantError:
+            return None
+
+    def _root_id(self, variant: Variant) -> int:
+        """The id of the model ``variant`` descends from (the one that was opened)."""
+        seen = {variant.id}
+        while variant.parent is not None:
+            try:
+                variant = self.workspace.get(variant.parent)
+            except VariantError:
+                break
+            if variant.id in seen:
+                break
+            seen.add(variant.id)
+        return variant.id
+
+    def _skip_layers_ticked(self, paths: list[str]) -> None:
+        """Put the layers ticked in the tree into the quantize and prune skip fields, beside
+        what was typed there by hand. One way only: typing in a field ticks nothing."""
+        from slimbench.widgets.layer_tree import skip_patterns
+
+        patterns = skip_patterns(paths)
+        for technique in ("quantize", "prune"):
+            typed = [p for p in self.compress.options(technique)["skip"]
+                     if p not in self._tree_skip]
+            self.compress.set_skip_layers(typed + [p for p in patterns if p not in typed],
+                                          technique)
+        self._tree_skip = patterns
 
     def _refresh_variants(self) -> None:
         selected = {v.id for v in self._selected_variants()}
@@ -765,7 +992,7 @@ class MainWindow(QMainWindow):
 
     def _technique_names(self) -> dict[str, str]:
         return {"original": self.tr("original"), "quantize": self.tr("Quantize"),
-                "prune": self.tr("Prune")}
+                "prune": self.tr("Prune"), "distill": self.tr("Distil")}
 
     def _selected_variants(self) -> list[Variant]:
         ids = []
@@ -916,19 +1143,119 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _prune_then_recover(handle: ModelHandle, config: Any, options: dict[str, Any]) -> Any:
-    """Prune, then (when asked) fine-tune the pruned copy, distilling from the original."""
-    from slimbench.engine.prune import RecoveryConfig, prune_job, recover_job
+def _prune_config(options: dict[str, Any], device: str) -> Any:
+    """The engine's PruneConfig from the compression panel's prune options."""
+    from slimbench.engine.prune import PruneConfig
 
-    result = yield from prune_job(handle, config)
+    return PruneConfig(
+        method=options["method"], amount=options["amount"],
+        importance=options["importance"], global_pruning=options["global_pruning"],
+        round_to=options["round_to"], iterative_steps=options["iterative_steps"],
+        skip=tuple(options["skip"]), device=device,
+    )
+
+
+def _scan_settings(config: Any) -> tuple[Any, ...]:
+    """What a prune sensitivity scan depends on: a scan is reused only when these match."""
+    return (config.method, config.importance, tuple(config.skip), config.round_to,
+            config.device, config.dtype)
+
+
+def _distill(handle: ModelHandle, config: Any, kept: dict[str, Any]) -> Any:
+    """The distillation job, noting in ``kept`` the best student on disk so a cancel keeps it.
+
+    The training itself runs in child processes (never a fork of this Qt process); this
+    generator only follows their progress on a worker thread.
+    """
+    from slimbench.engine.distill import distill_job
+
+    def improved(best_file: Path, metrics: dict[str, Any]) -> None:
+        kept.update(best_file=best_file, epoch=metrics.get("epoch"))
+
+    return (yield from distill_job(handle, config, on_improved=improved))
+
+
+def _kept_student(teacher: ModelHandle, kept: dict[str, Any], note: str) -> Any:
+    """Load the best student a cancelled distillation left on disk, as a DistillResult."""
+    import dataclasses
+
+    from slimbench.engine.distill import DistillResult
+    from slimbench.engine.jobs import Progress
+    from slimbench.engine.loading import load_model
+    from slimbench.engine.prune.metrics import static_metrics
+
+    yield Progress(0, 1, "Loading the best student")
+    student = load_model(kept["best_file"])
+    student = dataclasses.replace(student, name=f"{teacher.name}-distilled",
+                                  example_inputs=teacher.example_inputs,
+                                  data=teacher.data or student.data)
+    before, after = static_metrics(teacher.module), static_metrics(student.module)
+    return DistillResult(
+        handle=student, output=None, before=before, after=after, history=[],
+        best_epoch=int(kept.get("epoch") or 0),
+        params_ratio=after["params_total"] / max(1, before["params_total"]),
+        train_seconds=0.0, world_size=1, command=[], notes=[note],
+    )
+
+
+def student_choices(handle: ModelHandle) -> list[tuple[str, str]]:
+    """The students the GUI offers for ``handle``: narrower and pruned copies of its own
+    architecture (where it is recorded), and zoo models built for the same data."""
+    from slimbench.engine import zoo
+
+    choices: list[tuple[str, str]] = []
+    if handle.arch and not handle.arch.startswith("huggingface:"):
+        choices += [
+            ("width:0.5", QCoreApplication.translate(
+                "MainWindow", "Half as wide, trained from scratch")),
+            ("pruned:0.5", QCoreApplication.translate(
+                "MainWindow", "Pruned by half, then distilled")),
+            ("width:0.25", QCoreApplication.translate(
+                "MainWindow", "A quarter as wide, trained from scratch")),
+        ]
+    if handle.data is not None:
+        own = handle.arch.removeprefix("zoo:") if handle.arch else None
+        for name, entry in zoo.ZOO.items():
+            if entry.dataset == handle.data.name and name != own:
+                choices.append((f"zoo:{name}", QCoreApplication.translate(
+                    "MainWindow", "Built-in {name}").format(name=name)))
+    return choices
+
+
+def _prune_then_recover(handle: ModelHandle, config: Any, options: dict[str, Any],
+                        kept: dict[str, Any] | None = None, scan: Any = None) -> Any:
+    """Prune (a fixed amount, or automatically to a target), then, when asked, fine-tune the
+    pruned copy, distilling from the original.
+
+    ``kept`` is filled for a cancel during recovery: ``result`` (the pruned result), and
+    ``handle``/``epoch`` of the best model so far whenever recovery improves on it.
+    """
+    from slimbench.engine.prune import RecoveryConfig, auto_prune_job, prune_job, recover_job
+
+    if options.get("mode") == "auto":
+        result = yield from auto_prune_job(handle, float(options["target_fraction"]),
+                                           options["auto_target"], config=config,
+                                           sensitivity=scan)
+    else:
+        result = yield from prune_job(handle, config)
     epochs = int(options.get("recover_epochs") or 0)
     if epochs > 0 and handle.data is not None:
         teacher = handle if options.get("distill_recovery") else None
-        recovered = yield from recover_job(result.handle, teacher, RecoveryConfig(epochs=epochs))
+
+        def improved(best: ModelHandle, metrics: dict[str, Any]) -> None:
+            if kept is not None:
+                kept.update(handle=best, epoch=metrics.get("epoch"))
+
+        if kept is not None:
+            kept.update(result=result, handle=result.handle, epoch=0)  # epoch 0: as pruned
+        recovered = yield from recover_job(result.handle, teacher, RecoveryConfig(epochs=epochs),
+                                           on_improved=improved)
         result.handle = recovered.handle
-        result.notes.append(recovered.summary() if hasattr(recovered, "summary") else
-                            f"Recovered for {epochs} epochs.")
+        result.notes.extend(recovered.notes)
     return result
+
+
+COMPRESSION_KINDS = ("quantize", "prune", "distill")
 
 
 def _cpu_only() -> list[DeviceInfo]:

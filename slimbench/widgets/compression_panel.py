@@ -53,7 +53,10 @@ _TECHNIQUE_ALIASES = {
 }
 
 #: Quantization schemes, as ``slimbench quantize --scheme`` takes them.
-SCHEMES = ("int8-dynamic", "int8-static", "int8-weight-only", "int4-weight-only", "fp16", "bf16")
+SCHEMES = (
+    "int8-dynamic", "int8-static", "int8-weight-only", "int4-weight-only", "float8-dynamic",
+    "fp16", "bf16",
+)
 #: The scheme that calibrates on batches of data.
 CALIBRATED_SCHEME = "int8-static"
 
@@ -76,6 +79,15 @@ IMPORTANCES_BY_METHOD = {
     UNSTRUCTURED: ("l1", "random"),
     SEMI_STRUCTURED: ("l1",),
 }
+
+#: Prune modes: a fixed amount everywhere, or per-layer amounts chosen to reach a target.
+MANUAL = "manual"
+AUTO = "auto"
+PRUNE_MODES = (MANUAL, AUTO)
+#: What an automatic target is a share of (``slimbench prune --auto-target-size|latency``).
+AUTO_TARGETS = ("size", "latency")
+#: The methods automatic mode can use, per target.
+METHODS_BY_AUTO_TARGET = {"size": (STRUCTURED, UNSTRUCTURED), "latency": (STRUCTURED,)}
 
 #: Pruning amount limits, in percent.
 MIN_AMOUNT = 5
@@ -166,6 +178,7 @@ def scheme_label(scheme: str) -> str:
         "int8-static": translate("CompressionPanel", "int8, static (calibrated)"),
         "int8-weight-only": translate("CompressionPanel", "int8, weights only"),
         "int4-weight-only": translate("CompressionPanel", "int4, weights only"),
+        "float8-dynamic": translate("CompressionPanel", "float8, dynamic (recent NVIDIA GPUs)"),
         "fp16": translate("CompressionPanel", "float16 (half precision)"),
         "bf16": translate("CompressionPanel", "bfloat16 (half precision)"),
     }
@@ -195,6 +208,12 @@ def scheme_explanation(scheme: str) -> str:
             "CompressionPanel",
             "Only weights are compressed: pays off on GPUs where memory is the bottleneck. "
             "About 8× smaller Linear layers; needs an NVIDIA GPU.",
+        ),
+        "float8-dynamic": translate(
+            "CompressionPanel",
+            "8-bit floating-point weights and activations on the tensor cores of Hopper or Ada "
+            "GPUs: about 4× smaller Linear layers, faster than bfloat16 only for large layers "
+            "and batches.",
         ),
         "fp16": translate(
             "CompressionPanel",
@@ -237,6 +256,55 @@ def method_explanation(method: str) -> str:
         ),
     }
     return texts[method]
+
+
+def prune_mode_label(mode: str) -> str:
+    translate = QCoreApplication.translate
+    labels = {
+        MANUAL: translate("CompressionPanel", "Fixed amount"),
+        AUTO: translate("CompressionPanel", "Automatic (reach a target)"),
+    }
+    return labels[mode]
+
+
+def prune_mode_explanation(mode: str) -> str:
+    translate = QCoreApplication.translate
+    texts = {
+        MANUAL: translate(
+            "CompressionPanel", "Every layer loses the same share, the amount you set."
+        ),
+        AUTO: translate(
+            "CompressionPanel",
+            "Scans how much each layer suffers, then removes more from the layers that "
+            "matter least until the target is reached.",
+        ),
+    }
+    return texts[mode]
+
+
+def auto_target_label(target: str) -> str:
+    translate = QCoreApplication.translate
+    labels = {
+        "size": translate("CompressionPanel", "Size (the file)"),
+        "latency": translate("CompressionPanel", "Latency (time per prediction)"),
+    }
+    return labels[target]
+
+
+def auto_target_explanation(target: str) -> str:
+    translate = QCoreApplication.translate
+    texts = {
+        "size": translate(
+            "CompressionPanel",
+            "The pruned file is at most this share of the original's size.",
+        ),
+        "latency": translate(
+            "CompressionPanel",
+            "One batch of 32 takes at most this share of the original's time on the chosen "
+            "device; measured for real while choosing. Structured pruning only.",
+        ),
+    }
+    return texts[target]
 
 
 def importance_label(importance: str) -> str:
@@ -356,7 +424,10 @@ class CompressionPanel(QWidget):
         method understands), ``global_pruning`` (bool), ``round_to`` (int channels),
         ``iterative_steps`` (int), ``skip`` (list[str]), ``recover_epochs`` (int, 0 = no
         recovery), ``distill_recovery`` (bool: recover by learning from the original; only
-        matters when ``recover_epochs`` > 0).
+        matters when ``recover_epochs`` > 0), ``mode`` (str, one of :data:`PRUNE_MODES`:
+        ``"auto"`` chooses per-layer amounts instead of ``amount``), ``auto_target`` (str, one
+        of :data:`AUTO_TARGETS`) and ``target_fraction`` (float 0..1, the share of the
+        original's size or latency to reach; both used in ``"auto"`` mode only).
     ``distill``
         ``student`` (str: the id of a choice from :meth:`set_student_choices`, "" when there is
         none), ``epochs`` (int), ``temperature`` (float), ``alpha`` (float 0..1, the weight of
@@ -464,6 +535,7 @@ class CompressionPanel(QWidget):
         self.set_technique(QUANTIZE)
         self._on_scheme_changed()
         self._on_method_changed()
+        self._on_prune_mode_changed()
         self._on_recover_epochs_changed()
         self._update_buttons()
 
@@ -640,6 +712,20 @@ class CompressionPanel(QWidget):
 
     def _build_prune(self, parent: QWidget, form: QFormLayout) -> None:
         translate = QCoreApplication.translate
+        self._prune_form = form
+        self.prune_mode_combo, self.prune_mode_explanation = self._explained_choice(
+            parent, form, PRUNE_MODES, prune_mode_label, prune_mode_explanation,
+            translate("CompressionPanel", "Command line: --amount, or --auto-target-size / "
+                      "--auto-target-latency"),
+            translate("CompressionPanel", "Mode"),
+            translate(
+                "CompressionPanel",
+                "Remove the same share from every layer, or let a sensitivity scan choose "
+                "how much each layer loses to reach a size or speed target.",
+            ),
+        )
+        self.prune_mode_combo.setObjectName("pruneModeCombo")
+        self.prune_mode_explanation.setObjectName("pruneModeExplanation")
         self.method_combo, self.method_explanation = self._explained_choice(
             parent, form, PRUNE_METHODS, method_label, method_explanation,
             translate("CompressionPanel", "Command line: --method {name}"),
@@ -678,6 +764,33 @@ class CompressionPanel(QWidget):
         self.amount_label.setBuddy(self.amount_spin)
         self.amount_slider.setToolTip(self._amount_tooltip)
         self.amount_spin.setToolTip(self._amount_tooltip)
+
+        self.auto_target_combo, self.auto_target_explanation = self._explained_choice(
+            parent, form, AUTO_TARGETS, auto_target_label, auto_target_explanation,
+            translate("CompressionPanel", "Command line: --auto-target-{name} 0.5"),
+            translate("CompressionPanel", "Target"),
+            translate(
+                "CompressionPanel",
+                "What automatic mode makes smaller: the model's file, or the time one "
+                "prediction takes.",
+            ),
+        )
+        self.auto_target_combo.setObjectName("autoTargetCombo")
+        self.auto_target_explanation.setObjectName("autoTargetExplanation")
+        self.target_spin = _spin(MIN_AMOUNT, MAX_AMOUNT, 50, parent)
+        self.target_spin.setObjectName("targetSpin")
+        self.target_spin.setSuffix(translate("CompressionPanel", " % of the original"))
+        self.target_label = _add_row(
+            form,
+            translate("CompressionPanel", "Keep at most"),
+            self.target_spin,
+            translate(
+                "CompressionPanel",
+                "The share of the original's size or latency to reach: 50 % makes it half "
+                "as big or twice as fast. Layers that suffer least lose the most.",
+            ),
+            parent,
+        )
 
         self.importance_combo = _combo(parent)
         self.importance_combo.setObjectName("importanceCombo")
@@ -797,6 +910,9 @@ class CompressionPanel(QWidget):
         form.addRow(self.recover_group)
 
         self.method_combo.currentIndexChanged.connect(self._on_method_changed)
+        self.prune_mode_combo.currentIndexChanged.connect(self._on_prune_mode_changed)
+        self.auto_target_combo.currentIndexChanged.connect(self._on_prune_mode_changed)
+        self.target_spin.valueChanged.connect(lambda *_args: self._changed(PRUNE))
         self.amount_slider.valueChanged.connect(self.amount_spin.setValue)
         self.amount_spin.valueChanged.connect(self.amount_slider.setValue)
         self.recover_epochs_spin.valueChanged.connect(self._on_recover_epochs_changed)
@@ -962,6 +1078,9 @@ class CompressionPanel(QWidget):
                 "skip": parse_patterns(self.prune_skip_edit.text()),
                 "recover_epochs": self.recover_epochs_spin.value(),
                 "distill_recovery": self.distill_recovery_check.isChecked(),
+                "mode": str(self.prune_mode_combo.currentData()),
+                "auto_target": str(self.auto_target_combo.currentData()),
+                "target_fraction": self.target_spin.value() / 100.0,
             }
         student = self.student_combo.currentData()
         return {
@@ -1146,7 +1265,23 @@ class CompressionPanel(QWidget):
             self.recover_epochs_spin.setValue(int(options["recover_epochs"] or 0))
         if "distill_recovery" in options:
             self.distill_recovery_check.setChecked(bool(options["distill_recovery"]))
+        if "mode" in options and not _select_data(self.prune_mode_combo,
+                                                  str(options["mode"]).strip().lower()):
+            raise ValueError(
+                f"unknown prune mode {options['mode']!r}; use one of {', '.join(PRUNE_MODES)}"
+            )
+        if "auto_target" in options and not _select_data(
+            self.auto_target_combo, str(options["auto_target"]).strip().lower()
+        ):
+            raise ValueError(
+                f"unknown automatic target {options['auto_target']!r}; use one of "
+                f"{', '.join(AUTO_TARGETS)}"
+            )
+        if "target_fraction" in options:
+            percent = round(100 * float(options["target_fraction"]))
+            self.target_spin.setValue(min(MAX_AMOUNT, max(MIN_AMOUNT, percent)))
         self._on_method_changed()
+        self._on_prune_mode_changed()
         self._on_recover_epochs_changed()
 
     def _set_distill(self, options: Mapping[str, Any]) -> None:
@@ -1238,6 +1373,40 @@ class CompressionPanel(QWidget):
         self.steps_label.setEnabled(not semi)
         self._changed(PRUNE)
 
+    def _on_prune_mode_changed(self, *_args: object) -> None:
+        """Show the amount rows or the target rows, and offer only the methods the mode
+        can use (automatic: structured, or unstructured for a size target)."""
+        translate = QCoreApplication.translate
+        mode = str(self.prune_mode_combo.currentData())
+        target = str(self.auto_target_combo.currentData())
+        auto = mode == AUTO
+        self.prune_mode_explanation.setText(prune_mode_explanation(mode))
+        self.auto_target_explanation.setText(auto_target_explanation(target))
+        form = self._prune_form
+        for row in (self.amount_label, self.global_check, self.steps_label):
+            form.setRowVisible(row, not auto)
+        for row in (self.auto_target_combo.parentWidget(), self.target_label):
+            form.setRowVisible(row, auto)
+        allowed = METHODS_BY_AUTO_TARGET[target] if auto else PRUNE_METHODS
+        model = self.method_combo.model()
+        assert isinstance(model, QStandardItemModel)
+        for row, method in enumerate(PRUNE_METHODS):
+            item = model.item(row)
+            item.setEnabled(method in allowed)
+            item.setToolTip(
+                method_explanation(method)
+                if method in allowed
+                else translate("CompressionPanel", "Not available for this automatic target.")
+            )
+        was_updating, self._updating = self._updating, True
+        try:
+            if self.method_combo.currentData() not in allowed:
+                _select_data(self.method_combo, STRUCTURED)
+        finally:
+            self._updating = was_updating
+        self._update_buttons()
+        self._changed(PRUNE)
+
     def _on_recover_epochs_changed(self, *_args: object) -> None:
         self.distill_recovery_check.setEnabled(self.recover_epochs_spin.value() > 0)
         self._changed(PRUNE)
@@ -1297,6 +1466,11 @@ class CompressionPanel(QWidget):
                 "CompressionPanel",
                 "Prunes a copy of the model with these settings and measures it before and "
                 "after. Your model is not changed.",
+            ) if self.prune_mode_combo.currentData() != AUTO else translate(
+                "CompressionPanel",
+                "Scans how much each layer suffers, chooses per-layer amounts that reach the "
+                "target, prunes a copy and measures it before and after. Your model is not "
+                "changed.",
             ),
             DISTILL: translate(
                 "CompressionPanel",

@@ -282,3 +282,237 @@ def test_a_pruned_variant_saves_and_loads_back(window, qtbot, tmp_path: Path) ->
     loaded = load_model(saved)
     assert sum(p.numel() for p in loaded.module.parameters()) == \
         sum(p.numel() for p in child.handle.module.parameters())
+
+
+def _tick(window, path: str, state: Qt.CheckState = Qt.Checked) -> None:  # type: ignore[no-untyped-def]
+    model = window.tree.model
+    assert model.setData(model.index_of_path(path), state, Qt.CheckStateRole)
+
+
+def test_ticked_layers_fill_the_skip_fields(window, qtbot) -> None:
+    _open(window, qtbot, "zoo:resnet-digits")
+    qtbot.keyClicks(window.compress.prune_skip_edit, "fc")  # typed by hand: kept
+    _tick(window, "stages.0.1.conv1")
+    assert window.compress.options("prune")["skip"] == ["fc", "stages.0.1.conv1"]
+    assert window.compress.options("quantize")["skip"] == ["stages.0.1.conv1"]
+    _tick(window, "stages.0")  # covers stages.0.1.conv1: one pattern is enough
+    assert window.compress.options("prune")["skip"] == ["fc", "stages.0"]
+    _tick(window, "stem")
+    assert window.compress.options("quantize")["skip"] == ["stem", "stages.0"]
+    assert window.compress.options("prune")["skip"] == ["fc", "stem", "stages.0"]
+    _tick(window, "stages.0", Qt.Unchecked)
+    assert window.compress.options("prune")["skip"] == ["fc", "stem", "stages.0.1.conv1"]
+    window.compress.quantize_skip_edit.setText("pool")  # one way: typing ticks nothing
+    assert window.tree.ticked_paths() == ["stem", "stages.0.1.conv1"]
+
+    _open(window, qtbot, "zoo:mlp-digits")  # another model: its layers are not ticked
+    assert window.tree.ticked_paths() == []
+    assert window.compress.options("prune")["skip"] == ["fc"]
+    assert window.compress.options("quantize")["skip"] == ["pool"]
+
+
+def test_structured_prune_shows_channels_before_and_after(window, qtbot, monkeypatch) -> None:
+    import threading
+
+    import slimbench.engine.inspection as inspection
+    from slimbench.widgets.layer_tree import CHANGE, CHANNELS, PARAMS_BEFORE
+
+    _open(window, qtbot, "zoo:resnet-digits")
+    original = window.current
+    _tick(window, "stem")  # left alone by the prune
+    options = window.compress.options("prune")
+    assert options["skip"] == ["stem"]
+    options.update(method="structured", amount=0.5, recover_epochs=0)
+    # Hold the new variant's inspection until it is shown, so that the tree receives it
+    # when that job ends (not when the variant is selected).
+    gate = threading.Event()
+    real_inspect_job = inspection.inspect_job
+
+    def held_inspect_job(handle):  # type: ignore[no-untyped-def]
+        gate.wait(SLOW / 1000)
+        return (yield from real_inspect_job(handle))
+
+    monkeypatch.setattr(inspection, "inspect_job", held_inspect_job)
+    try:
+        record = window.run_compression("prune", options)
+        qtbot.waitUntil(lambda: len(window.workspace) == 2, timeout=SLOW)
+        assert record.state == "done", record.error
+        child = list(window.workspace)[1]
+        window.variants.selectRow(1)
+        assert window.current is child and child.inspection is None
+        assert window.tree.model.rowCount() == 0
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: child.inspection is not None, timeout=SLOW)
+
+    tree = window.tree
+    model = tree.model
+    assert model.result() is child.inspection
+    assert model.comparison() is original.inspection
+
+    def cell(path: str, column: int, role: int = Qt.DisplayRole):  # type: ignore[no-untyped-def]
+        return model.index_of_path(path).siblingAtColumn(column).data(role)
+
+    assert cell("stages.0.0.conv1", CHANNELS) == "64 → 32"
+    assert cell("stages.0.0.conv1", CHANNELS, SORT_ROLE) == 32
+    assert cell("stages.2.0.conv1", CHANNELS) == "256 → 128"
+    assert cell("stem.0", CHANNELS) == "64"  # ticked, so unchanged
+    assert cell("stages.0.0.conv1", PARAMS_BEFORE, SORT_ROLE) == \
+        original.inspection.tree.find("stages.0.0.conv1").params
+    assert cell("stages.0.0.conv1", CHANGE, SORT_ROLE) == pytest.approx(-0.5)  # 64 in, 32 out
+    assert cell("", CHANGE).startswith("−")
+    assert not tree.tree.isColumnHidden(PARAMS_BEFORE) and not tree.tree.isColumnHidden(CHANGE)
+    assert tree.ticked_paths() == ["stem"]  # a variant of the same model keeps the ticks
+
+    window.variants.selectRow(0)  # the original: nothing to compare with
+    assert window.current is original
+    assert tree.comparison() is None and tree.tree.isColumnHidden(PARAMS_BEFORE)
+    assert tree.ticked_paths() == ["stem"]
+
+
+def test_auto_prune_from_the_panel_reaches_its_size_target(window, qtbot) -> None:
+    _open(window, qtbot, "zoo:mlp-cancer")
+    original = window.current
+    window.compress.set_options("prune", {"mode": "auto", "auto_target": "size",
+                                          "target_fraction": 0.5, "recover_epochs": 0})
+    options = window.compress.options("prune")
+    assert options["mode"] == "auto"
+    record = window.run_compression("prune", options)
+    qtbot.waitUntil(lambda: record.is_finished, timeout=SLOW)
+    assert record.state == "done", record.error
+    qtbot.waitUntil(lambda: len(window.workspace) == 2 and all(
+        v.inspection is not None for v in window.workspace), timeout=SLOW)
+    child = list(window.workspace)[1]
+    assert child.parent == original.id and "auto size 50 %" in child.technique
+    auto = child.compression["auto"]
+    assert auto["reached"] and auto["layer_ratios"]
+    assert child.inspection.size_bytes <= 0.5 * original.inspection.size_bytes
+    assert any("target 50% of the file size" in note for note in child.notes)
+    # The Sensitivity tab shows the scan, with the share removed beside each layer.
+    names = [name for name, _values in window.sensitivity.rows()]
+    assert any("→" in name for name in names)
+    chosen = [name for name in names if name.split(" → ")[0] in auto["layer_ratios"]]
+    assert chosen and all(name.endswith("%") for name in chosen)
+
+
+def test_recovery_curves_are_live_and_cancel_keeps_the_best_model(window, qtbot,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch) -> None:
+    import slimbench.engine.prune as prune
+
+    _open(window, qtbot, "zoo:mlp-digits")
+    original = window.current
+    improved: list = []
+    real_recover_job = prune.recover_job
+
+    def spied_recover_job(*args, on_improved=None, **kwargs):  # type: ignore[no-untyped-def]
+        def record_improvement(handle, metrics) -> None:  # type: ignore[no-untyped-def]
+            improved.append((handle, metrics))
+            on_improved(handle, metrics)
+
+        return real_recover_job(*args, on_improved=record_improvement, **kwargs)
+
+    monkeypatch.setattr(prune, "recover_job", spied_recover_job)
+    options = window.compress.options("prune")
+    options.update(method="structured", amount=0.9, recover_epochs=30, distill_recovery=False)
+    record = window.run_compression("prune", options)
+
+    def cancel_after_an_epoch(job, progress) -> None:  # type: ignore[no-untyped-def]
+        if job is record and progress.metrics.get("train_loss") is not None:
+            window.runner.cancel(record.id)
+
+    window.runner.job_progress.connect(cancel_after_an_epoch)
+    qtbot.waitUntil(lambda: record.is_finished, timeout=SLOW)
+    assert record.state == "cancelled"
+    # The Live tab showed the loss per step and the accuracy per epoch as they came.
+    assert window.tabs.currentWidget() in (window.live_page, window.before_after)
+    steps, losses = window.live.series_data("training loss")
+    assert len(losses) >= 2 and list(steps) == sorted(steps)
+    epochs, accuracy = window.live_accuracy.series_data("validation")
+    assert list(epochs[:2]) == [0.0, 1.0] and all(0 <= a <= 100 for a in accuracy)
+    assert not window.live_accuracy.isHidden()
+    # Cancel kept the best model so far as a variant (epoch 1 beats a model 90 % pruned).
+    qtbot.waitUntil(lambda: len(window.workspace) == 2, timeout=SLOW)
+    child = list(window.workspace)[1]
+    assert child.parent == original.id and child.technique.startswith("prune")
+    assert improved and improved[-1][1]["epoch"] >= 1
+    assert child.handle is improved[-1][0]
+    assert "cancelled" in child.notes[-1] and f"epoch {improved[-1][1]['epoch']}" in \
+        child.notes[-1]
+    assert not window.compress.is_busy()
+    assert window.runner.wait_all(SLOW)  # its inspection and quality measurement
+    pruned_accuracy = child.compression["after"]["accuracy"]  # measured before recovery
+    assert child.accuracy is not None and child.accuracy > pruned_accuracy + 0.05
+    window.run_benchmark(BenchConfig(repeats=3, warmup=1))  # a benchmark takes the chart back
+    assert window.live_accuracy.isHidden()
+    window.runner.wait_all(SLOW)
+
+
+def _distill_workers() -> list[int]:
+    """Distillation worker processes still running on this machine."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"slimbench.engine.distill.worker" in command:
+                found.append(int(entry.name))
+    return found
+
+
+def test_distillation_makes_a_smaller_student_variant(window, qtbot, monkeypatch,  # type: ignore[no-untyped-def]
+                                                      tmp_path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _open(window, qtbot, "zoo:resnet-digits")
+    original = window.current
+    offered = [student for student, _label in window.compress.student_choices()]
+    assert offered[:2] == ["width:0.5", "pruned:0.5"] and "zoo:mlp-digits" in offered
+    window.compress.set_technique("distill")
+    assert window.compress.run_button.isEnabled()
+    options = window.compress.options("distill")
+    options.update(student="pruned:0.5", epochs=1, nproc=1)
+    record = window.run_compression("distill", options)
+    qtbot.waitUntil(lambda: record.is_finished, timeout=3 * SLOW)
+    assert record.state == "done", record.error
+    qtbot.waitUntil(lambda: len(window.workspace) == 2, timeout=SLOW)
+    child = list(window.workspace)[1]
+    assert child.parent == original.id and child.technique == "distill pruned:0.5"
+    before, after = child.compression["before"], child.compression["after"]
+    assert after["params_total"] <= 0.35 * before["params_total"]
+    assert after["accuracy"] is not None and after["latency_ms"]["median"] > 0
+    assert not _distill_workers()
+
+
+def test_distillation_curves_are_live_and_cancel_keeps_the_best_student(  # type: ignore[no-untyped-def]
+    window, qtbot, monkeypatch, tmp_path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _open(window, qtbot, "zoo:resnet-digits")
+    original = window.current
+    options = window.compress.options("distill")
+    options.update(student="width:0.5", epochs=30, nproc=1)
+    record = window.run_compression("distill", options)
+    epochs_done: list[int] = []
+
+    def cancel_after_two_epochs(job, progress) -> None:  # type: ignore[no-untyped-def]
+        if job is record and progress.metrics.get("train_loss") is not None:
+            epochs_done.append(progress.metrics["epoch"])
+            if len(epochs_done) == 2:
+                window.runner.cancel(record.id)
+
+    window.runner.job_progress.connect(cancel_after_two_epochs)
+    qtbot.waitUntil(lambda: record.is_finished, timeout=3 * SLOW)
+    assert record.state == "cancelled"
+    assert not _distill_workers()  # Cancel stopped the child processes
+    steps, losses = window.live.series_data("training loss")
+    assert len(losses) >= 20 and list(steps) == sorted(steps)
+    epochs, accuracy = window.live_accuracy.series_data("validation")
+    assert list(epochs[:2]) == [1.0, 2.0] and all(0 <= a <= 100 for a in accuracy)
+    assert "Distillation" in window.live.plot.titleLabel.text
+    qtbot.waitUntil(lambda: len(window.workspace) == 2, timeout=SLOW)
+    child = list(window.workspace)[1]
+    assert child.parent == original.id and child.technique.startswith("distill")
+    assert "cancelled" in child.notes[-1]
+    assert child.compression["after"]["params_total"] < 0.3 * child.compression["before"][
+        "params_total"]

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QComboBox
 
 from slimbench.widgets.compression_panel import (
+    AUTO_TARGETS,
     DISTILL,
     IMPORTANCES,
     IMPORTANCES_BY_METHOD,
@@ -57,6 +58,9 @@ PRUNE_KEYS = {
     "skip": list,
     "recover_epochs": int,
     "distill_recovery": bool,
+    "mode": str,
+    "auto_target": str,
+    "target_fraction": float,
 }
 DISTILL_KEYS = {"student": str, "epochs": int, "temperature": float, "alpha": float, "nproc": int}
 
@@ -122,6 +126,8 @@ def test_choices_match_the_engine() -> None:
     assert set(PRUNE_METHODS) == set(config.METHODS)
     for method, allowed in config.IMPORTANCES.items():
         assert set(IMPORTANCES_BY_METHOD[method]) == set(allowed)
+    sensitivity = pytest.importorskip("slimbench.engine.prune.sensitivity")
+    assert set(AUTO_TARGETS) <= set(sensitivity.TARGET_KINDS)
 
 
 # --- options -----------------------------------------------------------------------------
@@ -348,6 +354,9 @@ def test_technique_changed_is_emitted(panel: CompressionPanel, qtbot) -> None:  
                 "skip": ["net.1"],
                 "recover_epochs": 0,
                 "distill_recovery": False,
+                "mode": "manual",
+                "auto_target": "size",
+                "target_fraction": 0.5,
             },
         ),
         (
@@ -362,6 +371,26 @@ def test_technique_changed_is_emitted(panel: CompressionPanel, qtbot) -> None:  
                 "skip": [],
                 "recover_epochs": 7,
                 "distill_recovery": True,
+                "mode": "manual",
+                "auto_target": "latency",
+                "target_fraction": 0.3,
+            },
+        ),
+        (
+            PRUNE,
+            {
+                "method": "structured",
+                "amount": 0.5,
+                "importance": "l2",
+                "global_pruning": False,
+                "round_to": 8,
+                "iterative_steps": 1,
+                "skip": ["fc"],
+                "recover_epochs": 2,
+                "distill_recovery": True,
+                "mode": "auto",
+                "auto_target": "latency",
+                "target_fraction": 0.4,
             },
         ),
         (
@@ -491,6 +520,9 @@ def test_every_field_explains_itself(panel: CompressionPanel) -> None:
         panel.round_spin,
         panel.steps_spin,
         panel.prune_skip_edit,
+        panel.prune_mode_combo,
+        panel.auto_target_combo,
+        panel.target_spin,
         panel.recover_epochs_spin,
         panel.distill_recovery_check,
         panel.student_combo,
@@ -530,6 +562,57 @@ def test_narrow_panel_scrolls_vertically(panel: CompressionPanel, qtbot) -> None
     page = panel.page(PRUNE)
     assert page.verticalScrollBar().maximum() > 0
     assert page.horizontalScrollBar().maximum() == 0
+
+
+def _row_shown(panel: CompressionPanel, widget) -> bool:  # type: ignore[no-untyped-def]
+    return panel._prune_form.isRowVisible(widget)
+
+
+def test_automatic_mode_swaps_the_amount_for_a_target(panel: CompressionPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_technique(PRUNE)
+    assert panel.options()["mode"] == "manual"
+    assert _row_shown(panel, panel.amount_label) and not _row_shown(panel, panel.target_label)
+    _select(panel.method_combo, "unstructured")
+    _select(panel.prune_mode_combo, "auto")
+    assert not _row_shown(panel, panel.amount_label)
+    assert not _row_shown(panel, panel.steps_label)
+    assert not _row_shown(panel, panel.global_check)
+    assert _row_shown(panel, panel.target_label)
+    assert _row_shown(panel, panel.auto_target_combo.parentWidget())
+    assert panel.options()["method"] == "unstructured"  # a size target may use it
+    model = panel.method_combo.model()
+    assert not model.item(PRUNE_METHODS.index(SEMI_STRUCTURED)).isEnabled()
+    _select(panel.auto_target_combo, "latency")  # latency needs real channels removed
+    assert panel.options()["method"] == "structured"
+    assert not model.item(PRUNE_METHODS.index("unstructured")).isEnabled()
+    assert "32" in panel.auto_target_explanation.text()
+    panel.target_spin.setValue(35)
+    options = panel.options()
+    _check_types(options, PRUNE_KEYS)
+    assert (options["mode"], options["auto_target"]) == ("auto", "latency")
+    assert options["target_fraction"] == pytest.approx(0.35)
+    assert "target" in panel.run_button.toolTip()
+    with qtbot.waitSignal(panel.run_requested) as blocker:
+        panel.run_button.click()
+    assert blocker.args[0] == PRUNE and blocker.args[1]["mode"] == "auto"
+    _select(panel.prune_mode_combo, "manual")
+    assert _row_shown(panel, panel.amount_label) and not _row_shown(panel, panel.target_label)
+    assert all(model.item(row).isEnabled() for row in range(len(PRUNE_METHODS)))
+    with pytest.raises(ValueError, match="unknown prune mode"):
+        panel.set_options(PRUNE, {"mode": "magic"})
+    with pytest.raises(ValueError, match="unknown automatic target"):
+        panel.set_options(PRUNE, {"auto_target": "colour"})
+
+
+def test_automatic_mode_fits_without_sideways_scrolling(panel: CompressionPanel, qtbot,  # type: ignore[no-untyped-def]
+                                                         tmp_path: Path) -> None:
+    panel.set_options(PRUNE, {"mode": "auto", "auto_target": "latency"})
+    qtbot.wait(10)
+    page = panel.page(PRUNE)
+    assert page.horizontalScrollBar().maximum() == 0
+    path = tmp_path / "panel_prune_auto.png"
+    assert panel.grab().save(str(path), "PNG")
+    assert path.stat().st_size > 2000
 
 
 @pytest.mark.parametrize("technique", [QUANTIZE, PRUNE, DISTILL])
