@@ -39,6 +39,18 @@ class TensorDataset:
             labels = None if self.labels is None else self.labels[start:stop]
             yield self.inputs[start:stop], labels
 
+    def split(self, fraction: float, seed: int = 0) -> tuple[TensorDataset, TensorDataset]:
+        """(rest, held out): a seeded random ``fraction`` of the samples held out (at least one
+        and never all of them when ``fraction`` > 0; none when it is 0)."""
+        order = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))
+        count = min(len(self) - 1, max(1, round(fraction * len(self)))) if fraction > 0 else 0
+
+        def take(index: torch.Tensor) -> TensorDataset:
+            labels = None if self.labels is None else self.labels[index]
+            return TensorDataset(self.name, self.inputs[index], labels, self.classes)
+
+        return take(order[count:]), take(order[:count])
+
     def subset(self, count: int) -> TensorDataset:
         labels = None if self.labels is None else self.labels[:count]
         return TensorDataset(self.name, self.inputs[:count], labels, self.classes)

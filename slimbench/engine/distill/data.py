@@ -81,14 +81,7 @@ def split_for_testing(data: TensorDataset, seed: int = 0) -> tuple[TensorDataset
         raise DatasetError(
             f"{data.name} has {len(data)} samples; distillation needs at least 10."
         )
-    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
-    count = max(1, round(TEST_FRACTION * len(data)))
-
-    def take(index: torch.Tensor) -> TensorDataset:
-        labels = None if data.labels is None else data.labels[index]
-        return TensorDataset(data.name, data.inputs[index], labels, data.classes)
-
-    return take(order[count:]), take(order[:count])
+    return data.split(TEST_FRACTION, seed)
 
 
 def _dataset(name: str, inputs: object, labels: object = None) -> TensorDataset:

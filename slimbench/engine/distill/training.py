@@ -22,7 +22,6 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from slimbench.engine.data import TensorDataset
 from slimbench.engine.distill.config import DistillConfig, DistillError
 from slimbench.engine.distill.data import check_fits, load_distill_data
 from slimbench.engine.distill.losses import StudentWithProjections, distillation_loss
@@ -75,16 +74,6 @@ def _autocast_dtype(config: DistillConfig, device: torch.device) -> torch.dtype 
     return torch.float16
 
 
-def _split(data: TensorDataset, fraction: float, seed: int) -> tuple[TensorDataset, TensorDataset]:
-    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
-    count = min(len(data) - 1, max(1, round(fraction * len(data)))) if fraction > 0 else 0
-
-    def take(index: torch.Tensor) -> TensorDataset:
-        labels = None if data.labels is None else data.labels[index]
-        return TensorDataset(data.name, data.inputs[index], labels, data.classes)
-
-    return take(order[count:]), take(order[:count])
-
 
 @torch.no_grad()
 def _outputs(model: nn.Module, inputs: torch.Tensor, device: torch.device,
@@ -125,7 +114,7 @@ def train_student(
 
     train, test = load_distill_data(config.data, teacher)
     check_fits(teacher, train)
-    train, validation = _split(train, config.validation_fraction, config.seed)
+    train, validation = train.split(config.validation_fraction, config.seed)
     labelled = train.labels is not None
     student = build_student(teacher, config.student, seed=config.seed)
     teacher_module = teacher.module.to(device).eval()

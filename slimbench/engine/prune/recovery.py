@@ -112,16 +112,6 @@ def evaluate(model: nn.Module, data: TensorDataset, batch_size: int = 500) -> fl
     return correct / len(data)
 
 
-def _split(data: TensorDataset, fraction: float, seed: int) -> tuple[TensorDataset, TensorDataset]:
-    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
-    count = min(len(data) - 1, max(1, round(fraction * len(data)))) if fraction > 0 else 0
-
-    def take(index: torch.Tensor) -> TensorDataset:
-        labels = None if data.labels is None else data.labels[index]
-        return TensorDataset(data.name, data.inputs[index], labels, data.classes)
-
-    return take(order[count:]), take(order[:count])
-
 
 def _sparsity_masks(model: nn.Module) -> dict[nn.Parameter, torch.Tensor]:
     masks = {}
@@ -186,7 +176,7 @@ def recover_job(
             "Fine-tuned on the evaluation data itself (no separate training split was found): "
             "its accuracy is no longer an honest estimate."
         )
-    train, validation = _split(train, config.validation_fraction, config.seed)
+    train, validation = train.split(config.validation_fraction, config.seed)
     test = handle.data
     if test is not None and config.eval_samples is not None:
         test = test.subset(config.eval_samples)

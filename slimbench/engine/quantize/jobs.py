@@ -324,31 +324,10 @@ def _build(
             backends.apply_legacy_dynamic(work, chosen)
             return _Built(work, "legacy", chosen, skipped, can_compile=False, notes=notes)
     if scheme.name == "int8-dynamic" and device.type == "cuda":
-        misfits = _cublas_misfits(work, chosen)
-        if misfits:
-            notes.append(
-                f"Kept {len(misfits)} layer(s) in float because cuBLAS int8 matmuls need "
-                f"feature counts that are multiples of 8: {', '.join(misfits)}."
-            )
-            chosen = [path for path in chosen if path not in misfits]
-            if not chosen:
-                raise QuantizeError(
-                    f"No Linear layer of {handle.name} has feature counts that are multiples "
-                    "of 8, which cuBLAS int8 matmuls need; use int8-weight-only on this GPU."
-                )
+        chosen = _drop_misfits(work, chosen, 8, "cuBLAS int8 matmuls", "int8-weight-only",
+                               handle.name, notes)
     if scheme.name == "float8-dynamic":
-        misfits = _float8_misfits(work, chosen)
-        if misfits:
-            notes.append(
-                f"Kept {len(misfits)} layer(s) in bf16 because float8 matmuls need feature "
-                f"counts that are multiples of 16: {', '.join(misfits)}."
-            )
-            chosen = [path for path in chosen if path not in misfits]
-            if not chosen:
-                raise QuantizeError(
-                    f"No Linear layer of {handle.name} has feature counts that are multiples "
-                    "of 16, which float8 matmuls need; use bf16 on this GPU."
-                )
+        chosen = _drop_misfits(work, chosen, 16, "float8 matmuls", "bf16", handle.name, notes)
     dtype = "float32"
     if scheme.name in ("int4-weight-only", "float8-dynamic"):
         backends.apply_cast(work, torch.bfloat16)
@@ -363,21 +342,27 @@ def _build(
     return _Built(work, "torchao", chosen, skipped, dtype=dtype, notes=notes)
 
 
-def _cublas_misfits(module: nn.Module, paths: list[str]) -> list[str]:
-    misfits = []
-    for path in paths:
-        layer = module.get_submodule(path)
-        if layer.in_features % 8 or layer.out_features % 8:
-            misfits.append(path)
-    return misfits
-
-
-def _float8_misfits(module: nn.Module, paths: list[str]) -> list[str]:
-    return [
+def _drop_misfits(module: nn.Module, paths: list[str], multiple: int, kernels: str,
+                  instead: str, name: str, notes: list[str]) -> list[str]:
+    """Keep in float the Linear layers whose feature counts ``kernels`` cannot take (they need
+    multiples of ``multiple``); refuse when none is left."""
+    misfits = [
         path for path in paths
-        if module.get_submodule(path).in_features % 16
-        or module.get_submodule(path).out_features % 16
+        if module.get_submodule(path).in_features % multiple
+        or module.get_submodule(path).out_features % multiple
     ]
+    if misfits:
+        notes.append(
+            f"Kept {len(misfits)} layer(s) in float because {kernels} need feature counts "
+            f"that are multiples of {multiple}: {', '.join(misfits)}."
+        )
+    kept = [path for path in paths if path not in misfits]
+    if not kept:
+        raise QuantizeError(
+            f"No Linear layer of {name} has feature counts that are multiples of {multiple}, "
+            f"which {kernels} need; use {instead} on this GPU."
+        )
+    return kept
 
 
 def _dynamic_engine(config: QuantizeConfig, device: torch.device) -> tuple[str, str | None]:
