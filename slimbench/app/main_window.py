@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
         self.compress = CompressionPanel()
         self.compress.set_enabled_for_model(self.current is not None)
         self.compress.run_requested.connect(self.run_compression)
+        self.compress.options_changed.connect(self._distill_options_changed)
         self.compress.sensitivity_requested.connect(self.run_sensitivity)
         self.sensitivity = SensitivityChart()
         self.tabs = QTabWidget()
@@ -608,7 +609,8 @@ class MainWindow(QMainWindow):
             distill_config = DistillConfig(
                 student=str(options["student"]), epochs=int(options["epochs"]),
                 temperature=float(options["temperature"]), alpha=float(options["alpha"]),
-                nproc=nproc, device=distill_device,
+                nproc=nproc, device=distill_device, nnodes=int(options.get("nnodes") or 1),
+                rdzv_endpoint=options.get("rdzv_endpoint") or None,
             )
             label = str(options["student"])
             kept = {}
@@ -830,6 +832,23 @@ class MainWindow(QMainWindow):
         new = self._submit_for(parent, self.tr("Keep the best student of {name}"), "distill",
                                lambda: _kept_student(teacher, kept, note))
         self._compression_labels[new.id] = label
+
+    def _distill_options_changed(self, technique: str, options: dict[str, Any]) -> None:
+        """Show the command each other machine runs when distillation spans several."""
+        if technique != "distill" or int(options.get("nnodes") or 1) < 2 or self.current is None:
+            return
+        from slimbench.engine.distill import DistillConfig, other_node_commands
+
+        device = self.picker.selection().device if self.picker is not None else "cpu"
+        config = DistillConfig(
+            student=str(options.get("student") or "width:0.5"), epochs=int(options["epochs"]),
+            temperature=float(options["temperature"]), alpha=float(options["alpha"]),
+            nproc=int(options["nproc"]), nnodes=int(options["nnodes"]),
+            rdzv_endpoint=options.get("rdzv_endpoint") or "HOST:PORT",
+            device="cuda" if device.startswith("cuda") else device,
+        )
+        self.compress.set_other_machine_commands(
+            other_node_commands(self.current.handle.location, config, None))
 
     def _offer_students(self, variant: Variant) -> None:
         """Fill the distillation form's students for ``variant``, or say why there are none."""

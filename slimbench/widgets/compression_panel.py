@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -431,7 +432,9 @@ class CompressionPanel(QWidget):
     ``distill``
         ``student`` (str: the id of a choice from :meth:`set_student_choices`, "" when there is
         none), ``epochs`` (int), ``temperature`` (float), ``alpha`` (float 0..1, the weight of
-        the teacher's answers against the labels), ``nproc`` (int processes).
+        the teacher's answers against the labels), ``nproc`` (int processes per machine),
+        ``nnodes`` (int machines, this one first) and ``rdzv_endpoint`` (str HOST:PORT where
+        the machines meet; "" for one machine).
 
     Technique names are ``"quantize"``, ``"prune"`` and ``"distill"``; methods that take one
     also accept ``"distil"``. Without a model (:meth:`set_enabled_for_model`), while a job of
@@ -1009,6 +1012,55 @@ class CompressionPanel(QWidget):
             ),
             parent,
         )
+        self.machines_spin = _spin(1, 64, 1, parent)
+        self.machines_spin.setObjectName("machinesSpin")
+        _add_row(
+            form,
+            translate("CompressionPanel", "Machines"),
+            self.machines_spin,
+            translate(
+                "CompressionPanel",
+                "How many computers train together. This one is the first; each other one "
+                "runs the command shown below.",
+            ),
+            parent,
+        )
+        self.endpoint_edit = QLineEdit(parent)
+        self.endpoint_edit.setObjectName("endpointEdit")
+        self.endpoint_edit.setPlaceholderText("192.168.1.10:29500")
+        self.endpoint_label = _add_row(
+            form,
+            translate("CompressionPanel", "Meeting point"),
+            self.endpoint_edit,
+            translate(
+                "CompressionPanel",
+                "This computer's address and a free port, as the other machines reach it "
+                "(HOST:PORT).",
+            ),
+            parent,
+        )
+        self.commands_view = QPlainTextEdit(parent)
+        self.commands_view.setObjectName("otherMachineCommands")
+        self.commands_view.setReadOnly(True)
+        self.commands_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.commands_view.setMaximumHeight(90)
+        # Long commands wrap rather than widen the form past the panel.
+        self.commands_view.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.commands_view.setMinimumWidth(120)
+        self.commands_label = _add_row(
+            form,
+            translate("CompressionPanel", "On each other machine"),
+            self.commands_view,
+            translate(
+                "CompressionPanel",
+                "Run this in a terminal on each other machine (with Slimbench installed and "
+                "the teacher at the same path) before pressing Run here.",
+            ),
+            parent,
+        )
+        self.machines_spin.valueChanged.connect(self._on_machines_changed)
+        self.endpoint_edit.textChanged.connect(lambda *_args: self._changed(DISTILL))
+        self._on_machines_changed()
         for spin in (self.temperature_spin, self.alpha_spin):
             spin.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             spin.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
@@ -1089,6 +1141,8 @@ class CompressionPanel(QWidget):
             "temperature": float(self.temperature_spin.value()),
             "alpha": float(self.alpha_spin.value()),
             "nproc": self.nproc_spin.value(),
+            "nnodes": self.machines_spin.value(),
+            "rdzv_endpoint": self.endpoint_edit.text().strip(),
         }
 
     def set_options(self, technique: str, options: Mapping[str, Any]) -> None:
@@ -1297,6 +1351,10 @@ class CompressionPanel(QWidget):
             self.alpha_spin.setValue(float(options["alpha"]))
         if "nproc" in options:
             self.nproc_spin.setValue(int(options["nproc"]))
+        if "nnodes" in options:
+            self.machines_spin.setValue(int(options["nnodes"]))
+        if "rdzv_endpoint" in options:
+            self.endpoint_edit.setText(str(options["rdzv_endpoint"] or ""))
 
     # -- reacting to the user
 
@@ -1410,6 +1468,17 @@ class CompressionPanel(QWidget):
     def _on_recover_epochs_changed(self, *_args: object) -> None:
         self.distill_recovery_check.setEnabled(self.recover_epochs_spin.value() > 0)
         self._changed(PRUNE)
+
+    def set_other_machine_commands(self, commands: Sequence[str]) -> None:
+        """The commands each other machine of a several-machine distillation runs."""
+        self.commands_view.setPlainText("\n".join(commands))
+
+    def _on_machines_changed(self, *_args: object) -> None:
+        several = self.machines_spin.value() > 1
+        for widget in (self.endpoint_label, self.endpoint_edit, self.commands_label,
+                       self.commands_view):
+            widget.setVisible(several)
+        self._changed(DISTILL)
 
     def _on_student_changed(self, *_args: object) -> None:
         self._update_buttons()

@@ -516,3 +516,21 @@ def test_distillation_curves_are_live_and_cancel_keeps_the_best_student(  # type
     assert "cancelled" in child.notes[-1]
     assert child.compression["after"]["params_total"] < 0.3 * child.compression["before"][
         "params_total"]
+
+
+def test_several_machines_show_the_command_for_each_other_one(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    _open(window, qtbot, "zoo:resnet-digits")
+    window.compress.set_technique("distill")
+    assert window.compress.commands_view.isHidden()
+    window.compress.machines_spin.setValue(3)
+    window.compress.endpoint_edit.setText("10.0.0.5:29500")
+    assert not window.compress.commands_view.isHidden()
+    lines = window.compress.commands_view.toPlainText().splitlines()
+    assert len(lines) == 2
+    for rank, line in enumerate(lines, start=1):
+        assert line.startswith("slimbench distill zoo:resnet-digits --student width:0.5")
+        assert f"--node-rank {rank}" in line and "--nnodes 3" in line
+        assert "--rdzv-endpoint 10.0.0.5:29500" in line
+    options = window.compress.options("distill")
+    assert options["nnodes"] == 3 and options["rdzv_endpoint"] == "10.0.0.5:29500"
+    window.grab().save("/tmp/machines.png")

@@ -62,7 +62,8 @@ PRUNE_KEYS = {
     "auto_target": str,
     "target_fraction": float,
 }
-DISTILL_KEYS = {"student": str, "epochs": int, "temperature": float, "alpha": float, "nproc": int}
+DISTILL_KEYS = {"student": str, "epochs": int, "temperature": float, "alpha": float, "nproc": int,
+                "nnodes": int, "rdzv_endpoint": str}
 
 
 @pytest.fixture
@@ -212,6 +213,8 @@ def test_distill_options_follow_the_form(panel: CompressionPanel) -> None:
         "temperature": 2.5,
         "alpha": 0.7,
         "nproc": 1,
+        "nnodes": 1,
+        "rdzv_endpoint": "",
     }
 
 
@@ -401,6 +404,8 @@ def test_technique_changed_is_emitted(panel: CompressionPanel, qtbot) -> None:  
                 "temperature": 3.5,
                 "alpha": 0.25,
                 "nproc": 1,
+                "nnodes": 2,
+                "rdzv_endpoint": "10.0.0.5:29500",
             },
         ),
     ],

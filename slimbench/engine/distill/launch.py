@@ -104,6 +104,8 @@ def other_node_commands(teacher_spec: str, config: DistillConfig, output: str | 
     for node_rank in range(1, config.nnodes):
         args = ["slimbench", "distill", teacher_spec, "--student", config.student,
                 "--epochs", str(config.epochs), "--batch-size", str(config.batch_size),
+                "--lr", f"{config.lr:g}", "--temperature", f"{config.temperature:g}",
+                "--alpha", f"{config.alpha:g}", "--seed", str(config.seed),
                 "--nproc", str(config.nproc), "--nnodes", str(config.nnodes),
                 "--node-rank", str(node_rank), "--rdzv-endpoint", str(config.rdzv_endpoint),
                 "--rdzv-id", config.rdzv_id, "--device", config.device]

@@ -119,583 +119,613 @@
 <context>
     <name>CompressionPanel</name>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="143"/>
+        <location filename="../../widgets/compression_panel.py" line="144"/>
         <source>&amp;Quantize</source>
         <extracomment>The techniques, in the order of the selector. Quantization schemes, as ``slimbench quantize --scheme`` takes them. The scheme that calibrates on batches of data. Pruning methods, as ``slimbench prune --method`` takes them. Importance criteria, in menu order. The criteria each method understands (the engine&apos;s ``IMPORTANCES``). Prune modes: a fixed amount everywhere, or per-layer amounts chosen to reach a target. What an automatic target is a share of (``slimbench prune --auto-target-size|latency``). The methods automatic mode can use, per target. Pruning amount limits, in percent. 2:4 sparsity always removes two weights of every four. Width of the form labels in pixels (the panel sits in a tab about 420 px wide). Patterns are separated by commas, semicolons or white space (module paths have none).</extracomment>
         <translation>量化(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="144"/>
+        <location filename="../../widgets/compression_panel.py" line="145"/>
         <source>&amp;Prune</source>
         <translation>剪枝(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="145"/>
+        <location filename="../../widgets/compression_panel.py" line="146"/>
         <source>&amp;Distil</source>
         <translation>蒸馏(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="154"/>
+        <location filename="../../widgets/compression_panel.py" line="155"/>
         <source>Stores the model&apos;s numbers with fewer bits: smaller and often faster, usually with a very small loss of quality. Takes seconds.</source>
         <translation>用更少的位数存储模型的数值：模型更小，通常也更快，质量损失一般很小。只需几秒。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="159"/>
+        <location filename="../../widgets/compression_panel.py" line="160"/>
         <source>Removes the weights or channels that matter least. The more you remove, the more quality drops; a short retraining afterwards wins most of it back.</source>
         <translation>移除最不重要的权重或通道。移除得越多，质量下降越多；之后做一次简短的再训练可挽回大部分损失。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="164"/>
+        <location filename="../../widgets/compression_panel.py" line="165"/>
         <source>Trains a smaller model (the student) to give the same answers as yours (the teacher). Needs training data and takes minutes to hours, but a student half the size often keeps nearly all of the quality.</source>
         <translation>训练一个较小的模型（学生）给出与你的模型（教师）相同的答案。需要训练数据，耗时几分钟到几小时，但只有一半大小的学生模型往往能保留几乎全部质量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="177"/>
+        <location filename="../../widgets/compression_panel.py" line="178"/>
         <source>int8, dynamic</source>
         <translation>int8，动态</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="178"/>
+        <location filename="../../widgets/compression_panel.py" line="179"/>
         <source>int8, static (calibrated)</source>
         <translation>int8，静态（需校准）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="179"/>
+        <location filename="../../widgets/compression_panel.py" line="180"/>
         <source>int8, weights only</source>
         <translation>int8，仅权重</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="180"/>
+        <location filename="../../widgets/compression_panel.py" line="181"/>
         <source>int4, weights only</source>
         <translation>int4，仅权重</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="181"/>
+        <location filename="../../widgets/compression_panel.py" line="182"/>
         <source>float8, dynamic (recent NVIDIA GPUs)</source>
         <translation>float8，动态（较新的 NVIDIA GPU）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="182"/>
+        <location filename="../../widgets/compression_panel.py" line="183"/>
         <source>float16 (half precision)</source>
         <translation>float16（半精度）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="183"/>
+        <location filename="../../widgets/compression_panel.py" line="184"/>
         <source>bfloat16 (half precision)</source>
         <translation>bfloat16（半精度）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="192"/>
+        <location filename="../../widgets/compression_panel.py" line="193"/>
         <source>Stores weights as 8-bit integers and converts activations on the fly: about 4× smaller Linear layers, often 2–4× faster on CPUs.</source>
         <translation>将权重存为 8 位整数，激活值在运行时即时转换：Linear 层约缩小 4 倍，在 CPU 上通常快 2–4 倍。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="197"/>
+        <location filename="../../widgets/compression_panel.py" line="198"/>
         <source>Also converts activations, using a few batches of your data to calibrate: fastest on CPUs for convolution networks.</source>
         <translation>同时转换激活值，并用几批你的数据进行校准：在 CPU 上运行卷积网络时最快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="202"/>
+        <location filename="../../widgets/compression_panel.py" line="203"/>
         <source>Only weights are compressed: pays off on GPUs where memory is the bottleneck. About 4× smaller Linear layers; rarely faster on CPUs.</source>
         <translation>只压缩权重：适合显存是瓶颈的 GPU。Linear 层约缩小 4 倍；在 CPU 上很少变快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="207"/>
+        <location filename="../../widgets/compression_panel.py" line="208"/>
         <source>Only weights are compressed: pays off on GPUs where memory is the bottleneck. About 8× smaller Linear layers; needs an NVIDIA GPU.</source>
         <translation>只压缩权重：适合显存是瓶颈的 GPU。Linear 层约缩小 8 倍；需要 NVIDIA GPU。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="212"/>
+        <location filename="../../widgets/compression_panel.py" line="213"/>
         <source>8-bit floating-point weights and activations on the tensor cores of Hopper or Ada GPUs: about 4× smaller Linear layers, faster than bfloat16 only for large layers and batches.</source>
         <translation>在 Hopper 或 Ada GPU 的张量核心上使用 8 位浮点权重和激活：Linear 层约缩小 4 倍，只有在层和批量都很大时才比 bfloat16 快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="218"/>
+        <location filename="../../widgets/compression_panel.py" line="219"/>
         <source>Half-precision numbers: 2× smaller; float16 is fast on GPUs but slow on most CPUs.</source>
         <translation>半精度数值：大小减半；float16 在 GPU 上很快，但在大多数 CPU 上较慢。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="222"/>
+        <location filename="../../widgets/compression_panel.py" line="223"/>
         <source>Half-precision numbers: 2× smaller; bfloat16 is very fast on recent CPUs and GPUs.</source>
         <translation>半精度数值：大小减半；bfloat16 在较新的 CPU 和 GPU 上非常快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="233"/>
+        <location filename="../../widgets/compression_panel.py" line="234"/>
         <source>Structured (channels)</source>
         <translation>结构化（通道）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="234"/>
+        <location filename="../../widgets/compression_panel.py" line="235"/>
         <source>Unstructured (single weights)</source>
         <translation>非结构化（单个权重）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="235"/>
+        <location filename="../../widgets/compression_panel.py" line="236"/>
         <source>2:4 semi-structured</source>
         <translation>2:4 半结构化</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="244"/>
+        <location filename="../../widgets/compression_panel.py" line="245"/>
         <source>Removes whole channels and neurons: the model really gets smaller and faster.</source>
         <translation>移除整个通道和神经元：模型真正变小、变快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="248"/>
+        <location filename="../../widgets/compression_panel.py" line="249"/>
         <source>Sets the smallest weights to zero: the file can be compressed, but dense speed does not change.</source>
         <translation>将最小的权重置零：文件可以压缩，但稠密计算的速度不变。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="253"/>
+        <location filename="../../widgets/compression_panel.py" line="254"/>
         <source>Keeps 2 of every 4 weights in a pattern NVIDIA GPUs accelerate; needs a GPU.</source>
         <translation>每 4 个权重保留 2 个，NVIDIA GPU 可加速这种模式；需要 GPU。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="264"/>
+        <location filename="../../widgets/compression_panel.py" line="265"/>
         <source>Fixed amount</source>
         <translation>固定比例</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="265"/>
+        <location filename="../../widgets/compression_panel.py" line="266"/>
         <source>Automatic (reach a target)</source>
         <translation>自动（达到目标）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="273"/>
+        <location filename="../../widgets/compression_panel.py" line="274"/>
         <source>Every layer loses the same share, the amount you set.</source>
         <translation>每一层去掉相同的比例，即你设定的数量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="276"/>
+        <location filename="../../widgets/compression_panel.py" line="277"/>
         <source>Scans how much each layer suffers, then removes more from the layers that matter least until the target is reached.</source>
         <translation>先扫描每一层受影响的程度，再从最不重要的层多去掉一些，直到达到目标。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="288"/>
+        <location filename="../../widgets/compression_panel.py" line="289"/>
         <source>Size (the file)</source>
         <translation>大小（文件）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="289"/>
+        <location filename="../../widgets/compression_panel.py" line="290"/>
         <source>Latency (time per prediction)</source>
         <translation>延迟（每次预测的时间）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="297"/>
+        <location filename="../../widgets/compression_panel.py" line="298"/>
         <source>The pruned file is at most this share of the original&apos;s size.</source>
         <translation>剪枝后的文件最多为原始大小的这个比例。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="301"/>
+        <location filename="../../widgets/compression_panel.py" line="302"/>
         <source>One batch of 32 takes at most this share of the original&apos;s time on the chosen device; measured for real while choosing. Structured pruning only.</source>
         <translation>在所选设备上，一批 32 个样本的用时最多为原始模型的这个比例；选择时实际测量。仅限结构化剪枝。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="313"/>
+        <location filename="../../widgets/compression_panel.py" line="314"/>
         <source>Magnitude (L1)</source>
         <translation>幅值 (L1)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="314"/>
+        <location filename="../../widgets/compression_panel.py" line="315"/>
         <source>Magnitude (L2)</source>
         <translation>幅值 (L2)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="315"/>
+        <location filename="../../widgets/compression_panel.py" line="316"/>
         <source>Taylor (uses gradients)</source>
         <translation>Taylor（使用梯度）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="316"/>
+        <location filename="../../widgets/compression_panel.py" line="317"/>
         <source>LAMP (layer-adaptive)</source>
         <translation>LAMP（层自适应）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="317"/>
+        <location filename="../../widgets/compression_panel.py" line="318"/>
         <source>Random (a baseline)</source>
         <translation>随机（作对照）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="325"/>
+        <location filename="../../widgets/compression_panel.py" line="326"/>
         <source>Removes what has the smallest weights (sum of absolute values). Fast and a good default.</source>
         <translation>移除权重最小的部分（按绝对值之和）。速度快，是不错的默认选择。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="330"/>
+        <location filename="../../widgets/compression_panel.py" line="331"/>
         <source>Like L1, but large single weights count more (sum of squares).</source>
         <translation>与 L1 类似，但单个较大的权重影响更大（按平方和）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="334"/>
+        <location filename="../../widgets/compression_panel.py" line="335"/>
         <source>Estimates how much the output changes without each part, from a few batches of your data. Often keeps more quality; slower.</source>
         <translation>用几批你的数据估计去掉每个部分后输出会变化多少。通常能保留更多质量，但较慢。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="339"/>
+        <location filename="../../widgets/compression_panel.py" line="340"/>
         <source>Compares weights across layers fairly, so no layer is emptied by accident. Useful with global ranking.</source>
         <translation>在各层之间公平地比较权重，避免某一层被意外剪空。适合与全局排序一起使用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="344"/>
+        <location filename="../../widgets/compression_panel.py" line="345"/>
         <source>Removes parts at random: only useful to see how much better the other criteria do.</source>
         <translation>随机移除：仅用于对照，看其他标准能好多少。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="496"/>
+        <location filename="../../widgets/compression_panel.py" line="499"/>
         <source>&amp;Sensitivity scan</source>
         <extracomment>The user pressed Run: (technique, options). The user asked for a sensitivity scan (quantize and prune): (technique, options). Another technique was chosen. Any field of a form changed: (technique, options of that technique).</extracomment>
         <translation>敏感度扫描(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="501"/>
+        <location filename="../../widgets/compression_panel.py" line="504"/>
         <source>Compresses one layer at a time and measures how much each one hurts the answers, so you can see which layers to leave alone. Changes nothing.</source>
         <translation>每次只压缩一层，测量每层对答案的影响有多大，以便看出哪些层不宜改动。不会修改任何内容。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="507"/>
+        <location filename="../../widgets/compression_panel.py" line="510"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="635"/>
+        <location filename="../../widgets/compression_panel.py" line="638"/>
         <source>Command line: --scheme {name}</source>
         <translation>命令行：--scheme {name}</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="636"/>
+        <location filename="../../widgets/compression_panel.py" line="639"/>
         <source>Scheme</source>
         <translation>方案</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="637"/>
+        <location filename="../../widgets/compression_panel.py" line="640"/>
         <source>How the model&apos;s numbers are stored after quantization. Hover over an entry to read what it is good for.</source>
         <translation>量化后模型数值的存储方式。将鼠标悬停在选项上可查看其适用场景。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="647"/>
+        <location filename="../../widgets/compression_panel.py" line="650"/>
         <source>Compile (torch.compile)</source>
         <translation>编译 (torch.compile)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="652"/>
+        <location filename="../../widgets/compression_panel.py" line="655"/>
         <source>Turns the quantized model into optimised code the first time it runs. Most of the speed-up of int8 comes from this; the first run takes longer.</source>
         <translation>首次运行时把量化后的模型转换为优化过的代码。int8 的大部分加速来自于此；首次运行耗时较长。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="664"/>
+        <location filename="../../widgets/compression_panel.py" line="667"/>
         <source>Calibration batches</source>
         <translation>校准批次数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="666"/>
+        <location filename="../../widgets/compression_panel.py" line="669"/>
         <source>How many batches of your data to run through the model to learn the range of its activations. More is steadier and slower; 8 is usually enough.</source>
         <translation>用多少批你的数据运行模型，以获知其激活值的范围。越多越稳定，但也越慢；通常 8 批就够了。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="678"/>
-        <location filename="../../widgets/compression_panel.py" line="859"/>
+        <location filename="../../widgets/compression_panel.py" line="681"/>
+        <location filename="../../widgets/compression_panel.py" line="862"/>
         <source>e.g. fc, stages.0.*</source>
         <translation>例如 fc, stages.0.*</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="683"/>
-        <location filename="../../widgets/compression_panel.py" line="864"/>
+        <location filename="../../widgets/compression_panel.py" line="686"/>
+        <location filename="../../widgets/compression_panel.py" line="867"/>
         <source>Skip layers</source>
         <translation>跳过的层</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="691"/>
+        <location filename="../../widgets/compression_panel.py" line="694"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="694"/>
+        <location filename="../../widgets/compression_panel.py" line="697"/>
         <source>Auto-skip the most sensitive layers</source>
         <translation>自动跳过最敏感的层</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="696"/>
+        <location filename="../../widgets/compression_panel.py" line="699"/>
         <source>Measures first which layers lose the most quality when quantized, and leaves that many of them as they are. 0 turns it off.</source>
         <translation>先测量哪些层量化后质量损失最大，并将其中这么多个层保持原样。设为 0 即关闭。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="718"/>
+        <location filename="../../widgets/compression_panel.py" line="721"/>
         <source>Command line: --amount, or --auto-target-size / --auto-target-latency</source>
         <translation>命令行：--amount，或 --auto-target-size / --auto-target-latency</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="720"/>
+        <location filename="../../widgets/compression_panel.py" line="723"/>
         <source>Mode</source>
         <translation>模式</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="721"/>
+        <location filename="../../widgets/compression_panel.py" line="724"/>
         <source>Remove the same share from every layer, or let a sensitivity scan choose how much each layer loses to reach a size or speed target.</source>
         <translation>从每一层去掉相同的比例，或让敏感度扫描决定每一层去掉多少，以达到大小或速度目标。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="731"/>
+        <location filename="../../widgets/compression_panel.py" line="734"/>
         <source>Command line: --method {name}</source>
         <translation>命令行：--method {name}</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="732"/>
+        <location filename="../../widgets/compression_panel.py" line="735"/>
         <source>Method</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="733"/>
+        <location filename="../../widgets/compression_panel.py" line="736"/>
         <source>What is removed: whole channels or single weights.</source>
         <translation>移除的对象：整个通道或单个权重。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="752"/>
+        <location filename="../../widgets/compression_panel.py" line="755"/>
         <source>How much to remove: 50 % removes half of the channels (structured) or of the weights (unstructured).</source>
         <translation>移除多少：50 % 即移除一半的通道（结构化）或权重（非结构化）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="759"/>
+        <location filename="../../widgets/compression_panel.py" line="762"/>
         <source>Amount</source>
         <translation>比例</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="770"/>
+        <location filename="../../widgets/compression_panel.py" line="773"/>
         <source>Command line: --auto-target-{name} 0.5</source>
         <translation>命令行：--auto-target-{name} 0.5</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="771"/>
+        <location filename="../../widgets/compression_panel.py" line="774"/>
         <source>Target</source>
         <translation>目标</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="772"/>
+        <location filename="../../widgets/compression_panel.py" line="775"/>
         <source>What automatic mode makes smaller: the model&apos;s file, or the time one prediction takes.</source>
         <translation>自动模式要减小的是什么：模型文件，或一次预测所需的时间。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="782"/>
+        <location filename="../../widgets/compression_panel.py" line="785"/>
         <source> % of the original</source>
         <translation> % 的原始值</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="785"/>
+        <location filename="../../widgets/compression_panel.py" line="788"/>
         <source>Keep at most</source>
         <translation>最多保留</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="787"/>
+        <location filename="../../widgets/compression_panel.py" line="790"/>
         <source>The share of the original&apos;s size or latency to reach: 50 % makes it half as big or twice as fast. Layers that suffer least lose the most.</source>
         <translation>要达到的原始大小或延迟的比例：50 % 表示大小减半或速度翻倍。受影响最小的层去掉得最多。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="806"/>
+        <location filename="../../widgets/compression_panel.py" line="809"/>
         <source>Importance</source>
         <translation>重要性</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="808"/>
+        <location filename="../../widgets/compression_panel.py" line="811"/>
         <source>How to decide what matters least, and so what is removed first.</source>
         <translation>如何判断哪些部分最不重要，从而决定先移除什么。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="815"/>
+        <location filename="../../widgets/compression_panel.py" line="818"/>
         <source>Global ranking</source>
         <translation>全局排序</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="817"/>
+        <location filename="../../widgets/compression_panel.py" line="820"/>
         <source>Ranks all layers together, so layers with many unimportant parts lose more and sensitive layers lose less. Off: every layer loses the same share.</source>
         <translation>将所有层放在一起排序：不重要部分多的层移除得更多，敏感的层移除得更少。关闭时每层移除相同的比例。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="827"/>
+        <location filename="../../widgets/compression_panel.py" line="830"/>
         <source> channels</source>
         <translation> 个通道</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="828"/>
+        <location filename="../../widgets/compression_panel.py" line="831"/>
         <source>Keeps channel counts a multiple of this number, which processors and GPUs handle fastest. 1 keeps the exact amount.</source>
         <translation>使通道数保持为此数的倍数，处理器和 GPU 处理这样的通道数最快。设为 1 则严格按比例移除。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="835"/>
+        <location filename="../../widgets/compression_panel.py" line="838"/>
         <source>Round channels to</source>
         <translation>通道数对齐到</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="843"/>
+        <location filename="../../widgets/compression_panel.py" line="846"/>
         <source>Removes the amount in this many smaller steps, ranking again after each one. More steps often keep more quality.</source>
         <translation>分这么多步逐步移除，每步之后重新排序。步数越多，通常保留的质量越多。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="850"/>
+        <location filename="../../widgets/compression_panel.py" line="853"/>
         <source>Iterative steps</source>
         <translation>迭代步数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="871"/>
+        <location filename="../../widgets/compression_panel.py" line="874"/>
         <source>Recover accuracy afterwards</source>
         <translation>剪枝后恢复准确率</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="875"/>
+        <location filename="../../widgets/compression_panel.py" line="878"/>
         <source>Trains the pruned model briefly on your data so it wins back most of the quality it lost.</source>
         <translation>用你的数据对剪枝后的模型做简短训练，挽回大部分损失的质量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="885"/>
+        <location filename="../../widgets/compression_panel.py" line="888"/>
         <source>No recovery</source>
         <translation>不恢复</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="888"/>
-        <location filename="../../widgets/compression_panel.py" line="953"/>
+        <location filename="../../widgets/compression_panel.py" line="891"/>
+        <location filename="../../widgets/compression_panel.py" line="956"/>
         <source>Epochs</source>
         <translation>训练轮数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="890"/>
+        <location filename="../../widgets/compression_panel.py" line="893"/>
         <source>How many times to go over the training data. 0 skips recovery.</source>
         <translation>遍历训练数据的次数。设为 0 则跳过恢复。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="897"/>
+        <location filename="../../widgets/compression_panel.py" line="900"/>
         <source>Learn from the original (distillation)</source>
         <translation>向原始模型学习（蒸馏）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="903"/>
+        <location filename="../../widgets/compression_panel.py" line="906"/>
         <source>The pruned model learns to give the same answers as the original, not only the labels. Usually recovers more quality.</source>
         <translation>剪枝后的模型学习给出与原始模型相同的答案，而不只是拟合标签。通常能恢复更多质量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="935"/>
+        <location filename="../../widgets/compression_panel.py" line="938"/>
         <source>No student offered for this model</source>
         <translation>此模型没有可用的学生模型</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="939"/>
+        <location filename="../../widgets/compression_panel.py" line="942"/>
         <source>Student</source>
         <translation>学生模型</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="941"/>
+        <location filename="../../widgets/compression_panel.py" line="944"/>
         <source>The smaller model that learns from yours: a narrower copy, your model pruned first, or a built-in one.</source>
         <translation>向你的模型学习的较小模型：可以是更窄的副本、先经过剪枝的你的模型，或内置模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="955"/>
+        <location filename="../../widgets/compression_panel.py" line="958"/>
         <source>How many times the student goes over the training data. More takes longer and usually gets closer to the teacher.</source>
         <translation>学生模型遍历训练数据的次数。越多耗时越长，通常也越接近教师模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="971"/>
+        <location filename="../../widgets/compression_panel.py" line="974"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="973"/>
+        <location filename="../../widgets/compression_panel.py" line="976"/>
         <source>Softens the teacher&apos;s answers so the student also learns which wrong answers were nearly right. 2 to 5 works for most models.</source>
         <translation>软化教师模型的答案，让学生模型也能学到哪些错误答案其实接近正确。大多数模型取 2 到 5 即可。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="989"/>
+        <location filename="../../widgets/compression_panel.py" line="992"/>
         <source>Teacher weight (alpha)</source>
         <translation>教师权重 (alpha)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="991"/>
+        <location filename="../../widgets/compression_panel.py" line="994"/>
         <source>How much the student follows the teacher rather than the labels: 1 only the teacher, 0 only the labels.</source>
         <translation>学生模型偏向教师模型而非标签的程度：1 表示只学教师模型，0 表示只学标签。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1003"/>
+        <location filename="../../widgets/compression_panel.py" line="1006"/>
         <source>Processes</source>
         <translation>进程数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1005"/>
+        <location filename="../../widgets/compression_panel.py" line="1008"/>
         <source>How many processes train together, each on part of the data. Never more than the processor has cores.</source>
         <translation>同时参与训练的进程数，每个进程处理一部分数据。不能超过处理器的核心数。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1027"/>
+        <location filename="../../widgets/compression_panel.py" line="1019"/>
+        <source>Machines</source>
+        <translation>机器数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1021"/>
+        <source>How many computers train together. This one is the first; each other one runs the command shown below.</source>
+        <translation>一起训练的计算机数量。本机是第一台；其他每台机器运行下方显示的命令。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1033"/>
+        <source>Meeting point</source>
+        <translation>汇合地址</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1035"/>
+        <source>This computer&apos;s address and a free port, as the other machines reach it (HOST:PORT).</source>
+        <translation>本机的地址和一个空闲端口，需能被其他机器访问（HOST:PORT）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1049"/>
+        <source>On each other machine</source>
+        <translation>在其他每台机器上</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1051"/>
+        <source>Run this in a terminal on each other machine (with Slimbench installed and the teacher at the same path) before pressing Run here.</source>
+        <translation>在这里点击“运行”之前，先在其他每台机器的终端中运行此命令（需已安装 Slimbench，且教师模型位于相同路径）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/compression_panel.py" line="1076"/>
         <source>Layers to leave exactly as they are, separated by commas: a layer&apos;s path as in the layer tree (fc, net.1), or a pattern with * for any part (stages.0.* is everything inside stages.0). The first and last layers are often worth skipping. Ticking layers in the layer tree fills this in.</source>
         <translation>要保持原样的层，用逗号分隔：可以是层树中的层路径（fc, net.1），也可以是用 * 匹配任意部分的模式（stages.0.* 表示 stages.0 内的所有层）。第一层和最后一层通常值得跳过。在层树中勾选层会自动填入此处。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1135"/>
-        <location filename="../../widgets/compression_panel.py" line="1437"/>
+        <location filename="../../widgets/compression_panel.py" line="1186"/>
+        <location filename="../../widgets/compression_panel.py" line="1499"/>
         <source>Not available for this model.</source>
         <translation>不适用于此模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1139"/>
+        <location filename="../../widgets/compression_panel.py" line="1190"/>
         <source>Not available: {reason}</source>
         <translation>不可用：{reason}</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1316"/>
+        <location filename="../../widgets/compression_panel.py" line="1367"/>
         <source>Only the int8, static scheme needs calibration data.</source>
         <translation>只有 int8 静态方案需要校准数据。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1342"/>
+        <location filename="../../widgets/compression_panel.py" line="1393"/>
         <source>2:4 always removes half of the weights.</source>
         <translation>2:4 总是移除一半的权重。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1356"/>
+        <location filename="../../widgets/compression_panel.py" line="1407"/>
         <source>Not available for this pruning method.</source>
         <translation>不适用于此剪枝方式。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1362"/>
+        <location filename="../../widgets/compression_panel.py" line="1413"/>
         <source>Only for structured pruning.</source>
         <translation>仅适用于结构化剪枝。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1370"/>
+        <location filename="../../widgets/compression_panel.py" line="1421"/>
         <source>2:4 works inside each layer.</source>
         <translation>2:4 在每层内部进行。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1399"/>
+        <location filename="../../widgets/compression_panel.py" line="1450"/>
         <source>Not available for this automatic target.</source>
         <translation>不适用于此自动目标。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1439"/>
+        <location filename="../../widgets/compression_panel.py" line="1501"/>
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1441"/>
+        <location filename="../../widgets/compression_panel.py" line="1503"/>
         <source>A job from this panel is running; wait for it or cancel it.</source>
         <translation>此面板的任务正在运行；请等待其完成或将其取消。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1445"/>
+        <location filename="../../widgets/compression_panel.py" line="1507"/>
         <source>Choose a student model first.</source>
         <translation>请先选择学生模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1460"/>
+        <location filename="../../widgets/compression_panel.py" line="1522"/>
         <source>Quantizes a copy of the model with these settings and measures it before and after. Your model is not changed.</source>
         <translation>按这些设置量化模型的副本，并测量量化前后的表现。你的模型不会被修改。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1465"/>
+        <location filename="../../widgets/compression_panel.py" line="1527"/>
         <source>Prunes a copy of the model with these settings and measures it before and after. Your model is not changed.</source>
         <translation>按这些设置剪枝模型的副本，并测量剪枝前后的表现。你的模型不会被修改。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1469"/>
+        <location filename="../../widgets/compression_panel.py" line="1531"/>
         <source>Scans how much each layer suffers, chooses per-layer amounts that reach the target, prunes a copy and measures it before and after. Your model is not changed.</source>
         <translation>扫描每一层受影响的程度，选出能达到目标的逐层比例，剪枝模型的副本并测量剪枝前后的表现。你的模型不会被修改。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1475"/>
+        <location filename="../../widgets/compression_panel.py" line="1537"/>
         <source>Trains the student on your data and measures it beside the original.</source>
         <translation>用你的数据训练学生模型，并与原始模型对比测量。</translation>
     </message>
@@ -1429,546 +1459,546 @@
         <translation>恢复微调每一轮之后的准确率：在从训练数据中留出的验证集上（用它选出最佳轮次，即保留的那一轮）和在测试数据上。第 0 轮是微调前的剪枝模型。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="233"/>
+        <location filename="../../app/main_window.py" line="234"/>
         <source>Compress</source>
         <translation>压缩</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="234"/>
+        <location filename="../../app/main_window.py" line="235"/>
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="235"/>
+        <location filename="../../app/main_window.py" line="236"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="236"/>
+        <location filename="../../app/main_window.py" line="237"/>
         <source>Before / after</source>
         <translation>前后对比</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="237"/>
+        <location filename="../../app/main_window.py" line="238"/>
         <source>Trade-offs</source>
         <translation>权衡</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="238"/>
+        <location filename="../../app/main_window.py" line="239"/>
         <source>Sensitivity</source>
         <translation>敏感度</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="240"/>
+        <location filename="../../app/main_window.py" line="241"/>
         <source>Make the model smaller or faster: quantize or prune it into a new variant.</source>
         <translation>让模型更小或更快：量化或剪枝，得到一个新变体。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="241"/>
+        <location filename="../../app/main_window.py" line="242"/>
         <source>Measurements of the running job as they arrive.</source>
         <translation>正在运行的任务的实时测量结果。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="243"/>
+        <location filename="../../app/main_window.py" line="244"/>
         <source>Size, speed and quality of the selected variants next to each other.</source>
         <translation>并排对比所选变体的大小、速度和质量。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="245"/>
+        <location filename="../../app/main_window.py" line="246"/>
         <source>Every variant by speed and quality; the line joins the best trade-offs.</source>
         <translation>按速度和质量展示每个变体；连线连接最佳权衡。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="247"/>
+        <location filename="../../app/main_window.py" line="248"/>
         <source>How much each layer suffers when it alone is compressed: leave the worst alone.</source>
         <translation>单独压缩每一层时该层受损多少：最敏感的层请保持不动。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="252"/>
+        <location filename="../../app/main_window.py" line="253"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="252"/>
+        <location filename="../../app/main_window.py" line="253"/>
         <source>Technique</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="252"/>
+        <location filename="../../app/main_window.py" line="253"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="252"/>
+        <location filename="../../app/main_window.py" line="253"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="253"/>
-        <location filename="../../app/main_window.py" line="554"/>
+        <location filename="../../app/main_window.py" line="254"/>
+        <location filename="../../app/main_window.py" line="555"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="253"/>
+        <location filename="../../app/main_window.py" line="254"/>
         <source>Quality</source>
         <translation>质量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="256"/>
+        <location filename="../../app/main_window.py" line="257"/>
         <source>A version of the model: the original, or one made from it by a job.</source>
         <translation>模型的一个版本：原始模型，或由任务从其生成的版本。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="257"/>
+        <location filename="../../app/main_window.py" line="258"/>
         <source>How this variant was made.</source>
         <translation>此变体的生成方式。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="258"/>
+        <location filename="../../app/main_window.py" line="259"/>
         <source>Numbers the model learned; fewer means a smaller model.</source>
         <translation>模型学到的数值；越少模型越小。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="259"/>
+        <location filename="../../app/main_window.py" line="260"/>
         <source>Space the weights take in memory and on disk.</source>
         <translation>权重在内存和磁盘上占用的空间。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="260"/>
+        <location filename="../../app/main_window.py" line="261"/>
         <source>How long one prediction takes on the chosen device. Lower is faster.</source>
         <translation>在所选设备上完成一次预测所需的时间。越低越快。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="261"/>
+        <location filename="../../app/main_window.py" line="262"/>
         <source>Share of test examples answered correctly (or agreement with the original when there are no labels).</source>
         <translation>答对的测试样本比例（没有标签时为与原始模型的一致率）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="292"/>
+        <location filename="../../app/main_window.py" line="293"/>
         <source>Where and how the model runs when you benchmark it.</source>
         <translation>基准测试时模型在何处、以何种方式运行。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="309"/>
+        <location filename="../../app/main_window.py" line="310"/>
         <source>Open model…</source>
         <translation>打开模型…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="312"/>
+        <location filename="../../app/main_window.py" line="313"/>
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="313"/>
+        <location filename="../../app/main_window.py" line="314"/>
         <source>Time the model on the chosen device: how many milliseconds one prediction takes, measured many times.</source>
         <translation>在所选设备上为模型计时：多次测量，得出一次预测需要多少毫秒。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="316"/>
+        <location filename="../../app/main_window.py" line="317"/>
         <source>Measure quality</source>
         <translation>评估质量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="317"/>
+        <location filename="../../app/main_window.py" line="318"/>
         <source>Check how often the model answers its test examples correctly, and how closely each variant follows the original.</source>
         <translation>检查模型答对测试样本的比例，以及各变体与原始模型的接近程度。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="319"/>
+        <location filename="../../app/main_window.py" line="320"/>
         <source>Cancel jobs</source>
         <translation>取消任务</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="320"/>
+        <location filename="../../app/main_window.py" line="321"/>
         <source>Stop every queued and running job.</source>
         <translation>停止所有排队中和运行中的任务。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="321"/>
+        <location filename="../../app/main_window.py" line="322"/>
         <source>Save variant as…</source>
         <translation>变体另存为…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="323"/>
+        <location filename="../../app/main_window.py" line="324"/>
         <source>Start page</source>
         <translation>起始页</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="324"/>
+        <location filename="../../app/main_window.py" line="325"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="330"/>
+        <location filename="../../app/main_window.py" line="331"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="341"/>
+        <location filename="../../app/main_window.py" line="342"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="347"/>
+        <location filename="../../app/main_window.py" line="348"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="350"/>
+        <location filename="../../app/main_window.py" line="351"/>
         <source>Open recent</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="355"/>
+        <location filename="../../app/main_window.py" line="356"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="358"/>
+        <location filename="../../app/main_window.py" line="359"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="359"/>
+        <location filename="../../app/main_window.py" line="360"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="360"/>
-        <location filename="../../app/main_window.py" line="364"/>
+        <location filename="../../app/main_window.py" line="361"/>
+        <location filename="../../app/main_window.py" line="365"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="363"/>
+        <location filename="../../app/main_window.py" line="364"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="364"/>
+        <location filename="../../app/main_window.py" line="365"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="365"/>
+        <location filename="../../app/main_window.py" line="366"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="390"/>
+        <location filename="../../app/main_window.py" line="391"/>
         <source>Slimbench</source>
         <translation>Slimbench</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="391"/>
+        <location filename="../../app/main_window.py" line="392"/>
         <source>Slimbench — {name}</source>
         <translation>Slimbench — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="443"/>
+        <location filename="../../app/main_window.py" line="444"/>
         <source>Looking for GPUs</source>
         <translation>正在查找 GPU</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="446"/>
+        <location filename="../../app/main_window.py" line="447"/>
         <source>Find devices</source>
         <translation>查找设备</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="452"/>
+        <location filename="../../app/main_window.py" line="453"/>
         <source>Open model</source>
         <translation>打开模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="453"/>
+        <location filename="../../app/main_window.py" line="454"/>
         <source>PyTorch models (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;All files (*)</source>
         <translation>PyTorch 模型 (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="468"/>
+        <location filename="../../app/main_window.py" line="469"/>
         <source>Open {spec}</source>
         <translation>打开 {spec}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="499"/>
-        <location filename="../../app/main_window.py" line="868"/>
+        <location filename="../../app/main_window.py" line="500"/>
+        <location filename="../../app/main_window.py" line="887"/>
         <source>Inspect {name}</source>
         <translation>分析 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="506"/>
+        <location filename="../../app/main_window.py" line="507"/>
         <source>Load a file that can run code?</source>
         <translation>要加载可能运行代码的文件吗？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="507"/>
+        <location filename="../../app/main_window.py" line="508"/>
         <source>This file can run code on your computer. Load it only if you trust its source.</source>
         <translation>此文件可以在你的计算机上运行代码。仅在你信任其来源时才加载。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="545"/>
+        <location filename="../../app/main_window.py" line="546"/>
         <source>Cannot benchmark</source>
         <translation>无法进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="549"/>
+        <location filename="../../app/main_window.py" line="550"/>
         <source>Benchmark {name} on {device}</source>
         <translation>基准测试 {name}（{device}）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="553"/>
+        <location filename="../../app/main_window.py" line="554"/>
         <source>Latency of each run — {name}</source>
         <translation>每次运行的延迟 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="569"/>
+        <location filename="../../app/main_window.py" line="570"/>
         <source>Measure quality of {name}</source>
         <translation>评估质量 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="620"/>
+        <location filename="../../app/main_window.py" line="622"/>
         <source>{technique} {name}: {label}</source>
         <translation>{technique} {name}：{label}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="653"/>
+        <location filename="../../app/main_window.py" line="655"/>
         <source>Sensitivity of {name}</source>
         <translation>敏感度 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="689"/>
+        <location filename="../../app/main_window.py" line="691"/>
         <source>Distillation — {name}</source>
         <translation>蒸馏 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="691"/>
+        <location filename="../../app/main_window.py" line="693"/>
         <source>The training loss of each step of distillation: it falls as the student learns to answer like the teacher.</source>
         <translation>蒸馏每一步的训练损失：学生学会像教师一样回答时，它会下降。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="694"/>
+        <location filename="../../app/main_window.py" line="696"/>
         <source>Recovery fine-tuning — {name}</source>
         <translation>恢复微调 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="698"/>
+        <location filename="../../app/main_window.py" line="700"/>
         <source>Training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="698"/>
+        <location filename="../../app/main_window.py" line="700"/>
         <source>Step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1209"/>
+        <location filename="../../app/main_window.py" line="1228"/>
         <source>Half as wide, trained from scratch</source>
         <translation>宽度减半，从头训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1211"/>
+        <location filename="../../app/main_window.py" line="1230"/>
         <source>Pruned by half, then distilled</source>
         <translation>先剪掉一半，再蒸馏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1213"/>
+        <location filename="../../app/main_window.py" line="1232"/>
         <source>A quarter as wide, trained from scratch</source>
         <translation>宽度为四分之一，从头训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1220"/>
+        <location filename="../../app/main_window.py" line="1239"/>
         <source>Built-in {name}</source>
         <translation>内置模型 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="696"/>
+        <location filename="../../app/main_window.py" line="698"/>
         <source>The training loss of each step of recovery fine-tuning: it falls as the pruned model learns back what it lost.</source>
         <translation>恢复微调每一步的训练损失：剪枝后的模型重新学回失去的能力时，它会下降。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="700"/>
+        <location filename="../../app/main_window.py" line="702"/>
         <source>Accuracy after each epoch</source>
         <translation>每轮之后的准确率</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="701"/>
+        <location filename="../../app/main_window.py" line="703"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="701"/>
+        <location filename="../../app/main_window.py" line="703"/>
         <source>Epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="708"/>
+        <location filename="../../app/main_window.py" line="710"/>
         <source>training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="711"/>
+        <location filename="../../app/main_window.py" line="713"/>
         <source>validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="712"/>
+        <location filename="../../app/main_window.py" line="714"/>
         <source>test</source>
         <translation>测试集</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="744"/>
+        <location filename="../../app/main_window.py" line="746"/>
         <source>{title} failed</source>
         <translation>{title} 失败</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="808"/>
+        <location filename="../../app/main_window.py" line="810"/>
         <source>Recovery was cancelled: kept the best model so far, from epoch {epoch} (chosen by validation accuracy).</source>
         <translation>恢复已取消：保留了目前最好的模型，来自第 {epoch} 轮（按验证准确率选出）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="811"/>
+        <location filename="../../app/main_window.py" line="813"/>
         <source>Recovery was cancelled before an epoch improved the model: kept the pruned model without fine-tuning.</source>
         <translation>恢复在任何一轮改进模型之前就被取消：保留了未经微调的剪枝模型。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="826"/>
+        <location filename="../../app/main_window.py" line="828"/>
         <source>Distillation was cancelled: kept the best student so far, from epoch {epoch} (chosen by validation score).</source>
         <translation>蒸馏已取消：保留了目前最好的学生模型，来自第 {epoch} 轮（按验证分数选出）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="830"/>
+        <location filename="../../app/main_window.py" line="832"/>
         <source>Keep the best student of {name}</source>
         <translation>保留 {name} 的最佳学生模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="840"/>
+        <location filename="../../app/main_window.py" line="859"/>
         <source>Distillation trains on the model&apos;s own data, and this model brings none; use `slimbench distill --data FILE` for your own data.</source>
         <translation>蒸馏使用模型自带的数据训练，而此模型没有自带数据；如要使用自己的数据，请运行 `slimbench distill --data FILE`。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="844"/>
+        <location filename="../../app/main_window.py" line="863"/>
         <source>No student can be made for this model: its architecture is not recorded.</source>
         <translation>无法为此模型生成学生模型：它的架构没有记录。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="888"/>
+        <location filename="../../app/main_window.py" line="907"/>
         <source>Fidelity lost (1 − cosine)</source>
         <translation>保真度损失 (1 − 余弦)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="894"/>
+        <location filename="../../app/main_window.py" line="913"/>
         <source>{layer} → {percent} %</source>
         <translation>{layer} → {percent} %</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="896"/>
+        <location filename="../../app/main_window.py" line="915"/>
         <source>{layer} → kept</source>
         <translation>{layer} → 保留</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="899"/>
+        <location filename="../../app/main_window.py" line="918"/>
         <source>Predictions changed</source>
         <translation>预测改变的比例</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="901"/>
+        <location filename="../../app/main_window.py" line="920"/>
         <source>Predictions changed (→ share removed)</source>
         <translation>预测改变的比例（→ 去掉的比例）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="994"/>
+        <location filename="../../app/main_window.py" line="1013"/>
         <source>original</source>
         <translation>原始模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="994"/>
+        <location filename="../../app/main_window.py" line="1013"/>
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="995"/>
+        <location filename="../../app/main_window.py" line="1014"/>
         <source>Prune</source>
         <translation>剪枝</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="995"/>
+        <location filename="../../app/main_window.py" line="1014"/>
         <source>Distil</source>
         <translation>蒸馏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1031"/>
+        <location filename="../../app/main_window.py" line="1050"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1032"/>
+        <location filename="../../app/main_window.py" line="1051"/>
         <source>Save as…</source>
         <translation>另存为…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1033"/>
+        <location filename="../../app/main_window.py" line="1052"/>
         <source>Compare selected</source>
         <translation>对比所选</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1035"/>
+        <location filename="../../app/main_window.py" line="1054"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1041"/>
+        <location filename="../../app/main_window.py" line="1060"/>
         <source>Rename variant</source>
         <translation>重命名变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1042"/>
+        <location filename="../../app/main_window.py" line="1061"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1048"/>
+        <location filename="../../app/main_window.py" line="1067"/>
         <source>Cannot rename</source>
         <translation>无法重命名</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1072"/>
+        <location filename="../../app/main_window.py" line="1091"/>
         <source>Save variant</source>
         <translation>保存变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1074"/>
+        <location filename="../../app/main_window.py" line="1093"/>
         <source>PyTorch model (*.pt)</source>
         <translation>PyTorch 模型 (*.pt)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1094"/>
+        <location filename="../../app/main_window.py" line="1113"/>
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1116"/>
-        <location filename="../../app/main_window.py" line="1124"/>
+        <location filename="../../app/main_window.py" line="1135"/>
+        <location filename="../../app/main_window.py" line="1143"/>
         <source>{params} parameters</source>
         <translation>参数量 {params}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1120"/>
+        <location filename="../../app/main_window.py" line="1139"/>
         <source>{flops} per prediction</source>
         <translation>每次预测 {flops}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1125"/>
+        <location filename="../../app/main_window.py" line="1144"/>
         <source>source: {source}</source>
         <translation>来源：{source}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1128"/>
+        <location filename="../../app/main_window.py" line="1147"/>
         <source>{ms:.2f} ms on {device} ({dtype}, batch {batch})</source>
         <translation>{device} 上 {ms:.2f} ms（{dtype}，批大小 {batch}）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1132"/>
+        <location filename="../../app/main_window.py" line="1151"/>
         <source>{accuracy:.1f} % accurate on {data}</source>
         <translation>在 {data} 上准确率 {accuracy:.1f} %</translation>
     </message>
