@@ -107,10 +107,15 @@ def main() -> None:
                 handle, BenchConfig(batch_size=32, warmup=5, repeats=100, max_seconds=60)),
             "quality of resnet-digits": lambda: window.run_quality(window.current),
             "inspect a 108.6M-parameter encoder": lambda: inspect_job(big),
+            # Training runs in a child process; the window draws its live loss and accuracy.
+            "distil resnet-digits (width:0.5, 2 epochs, live curves)": lambda: (
+                window.run_compression("distill", {
+                    **window.compress.options("distill"), "student": "width:0.5",
+                    "epochs": 2, "nproc": 1, "nnodes": 1})),
         }
         for title, factory in jobs.items():
             meter.start()
-            if title.startswith("quality"):
+            if title.startswith(("quality", "distil")):
                 record = factory()
             else:
                 record = window.runner.submit(title, "benchmark", factory)
