@@ -447,8 +447,9 @@ def test_recovery_curves_are_live_and_cancel_keeps_the_best_model(window, qtbot,
     window.runner.wait_all(SLOW)
 
 
-def _distill_workers() -> list[int]:
-    """Distillation worker processes still running on this machine."""
+def _distill_workers(run_root: Path) -> list[int]:
+    """Distillation worker processes still running for runs under ``run_root`` (other test
+    sessions on the machine may run their own)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -456,7 +457,7 @@ def _distill_workers() -> list[int]:
                 command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if b"slimbench.engine.distill.worker" in command:
+            if b"slimbench.engine.distill" in command and str(run_root).encode() in command:
                 found.append(int(entry.name))
     return found
 
@@ -481,7 +482,7 @@ def test_distillation_makes_a_smaller_student_variant(window, qtbot, monkeypatch
     before, after = child.compression["before"], child.compression["after"]
     assert after["params_total"] <= 0.35 * before["params_total"]
     assert after["accuracy"] is not None and after["latency_ms"]["median"] > 0
-    assert not _distill_workers()
+    assert not _distill_workers(tmp_path / "cache")
 
 
 def test_distillation_curves_are_live_and_cancel_keeps_the_best_student(  # type: ignore[no-untyped-def]
@@ -504,7 +505,7 @@ def test_distillation_curves_are_live_and_cancel_keeps_the_best_student(  # type
     window.runner.job_progress.connect(cancel_after_two_epochs)
     qtbot.waitUntil(lambda: record.is_finished, timeout=3 * SLOW)
     assert record.state == "cancelled"
-    assert not _distill_workers()  # Cancel stopped the child processes
+    assert not _distill_workers(tmp_path / "cache")  # Cancel stopped the child processes
     steps, losses = window.live.series_data("training loss")
     assert len(losses) >= 20 and list(steps) == sorted(steps)
     epochs, accuracy = window.live_accuracy.series_data("validation")
