@@ -440,8 +440,13 @@ class BeforeAfterChart(ChartWidget):
             self._bars[metric] = bars
             self._axes[metric] = axis
         self._text_font = QFont(self.font())
+        # A resize moves all three plots at once: fit the texts once, after the last one.
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_all)
         for plot in self.plots.values():
-            plot.getViewBox().sigResized.connect(lambda _view: self._fit_all())
+            plot.getViewBox().sigResized.connect(lambda _view: self._fit_timer.start())
         self.legend = WrappingLabel(justify="center")
         self.view.addItem(self.legend, row=1, col=0, colspan=len(METRICS))
         self.setMinimumSize(480, 260)
@@ -461,6 +466,7 @@ class BeforeAfterChart(ChartWidget):
             self._axes[metric].set_names(names)
             self._slots[metric] = self._make_slots(metric)
             self._draw(metric)
+        self._fit_all()
         self._set_titles()
         self._set_legend()
 
@@ -521,10 +527,17 @@ class BeforeAfterChart(ChartWidget):
         return slots
 
     def _draw(self, metric: str) -> None:
+        """Bars and value texts of one plot; the caller fits the texts (once for all plots).
+
+        Text items are reused when the number of variants stays the same: making and adding
+        pyqtgraph TextItems is most of the cost of a redraw after each job.
+        """
         plot = self.plots[metric]
-        for item in self._texts[metric]:
-            plot.removeItem(item)
-        self._texts[metric] = []
+        reuse = len(self._texts[metric]) == len(self._slots[metric])
+        if not reuse:
+            for item in self._texts[metric]:
+                plot.removeItem(item)
+            self._texts[metric] = []
         self._html[metric] = []
         slots = self._slots[metric]
         present = [(i, slot) for i, slot in enumerate(slots) if slot.value is not None]
@@ -550,15 +563,17 @@ class BeforeAfterChart(ChartWidget):
                         f"{html.escape(slot.comparison)}</span>"
                     )
                     stacked = f"{value}<br>{comparison}"
-            item = pg.TextItem(anchor=(0.5, 1.0))
+            if reuse:
+                item = self._texts[metric][index]
+            else:
+                item = pg.TextItem(anchor=(0.5, 1.0))
+                plot.addItem(item)
+                self._texts[metric].append(item)
             item.setToolTip(
                 f"{slot.name}: {slot.text}" + (f" ({slot.comparison})" if slot.comparison else "")
             )
             item.setPos(index, slot.value or 0.0)
-            plot.addItem(item)
-            self._texts[metric].append(item)
             self._html[metric].append((f'<div align="center">{stacked}</div>', line))
-        self._fit_all()
 
     def names_numbered(self) -> bool:
         """True when the bars are too narrow for names and the axes show numbers instead."""

@@ -77,6 +77,9 @@ class DistillConfig:
     resume: bool = False
     #: How long a process group waits for a peer before failing, in seconds.
     timeout_s: float = 300.0
+    #: Training processes lower their scheduling priority (the window sets this: its event
+    #: loop must get a core the moment it needs one; training still takes every idle cycle).
+    background: bool = False
 
     def __post_init__(self) -> None:
         self.feature_pairs = [str(pair) for pair in self.feature_pairs]

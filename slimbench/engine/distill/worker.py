@@ -74,6 +74,8 @@ def _run(run: dict[str, Any], emit: Any, rank: int) -> dict[str, Any]:
         local_rank=int(os.environ.get("LOCAL_RANK", "0")),
         local_world_size=int(os.environ.get("LOCAL_WORLD_SIZE", "1")),
     )
+    if config.background and hasattr(os, "nice"):
+        os.nice(10)
     if config.device == "cpu" or not config.device.startswith("cuda"):
         threads = config.threads or max(1, (os.cpu_count() or 1) // ranks.local_world_size)
         torch.set_num_threads(threads)
