@@ -3,6 +3,7 @@ two gloo processes, two launchers acting as two machines), with cancel, resume a
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -72,7 +73,8 @@ def _workers_of(run_dir: Path) -> list[int]:
 # --- students ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("spec", ["width", "width:1.5", "pruned:0", "teacher:1", "zoo:"])
+@pytest.mark.parametrize("spec", ["width", "width:1.5", "pruned:0", "teacher:1", "zoo:",
+                                  "file:/nonexistent/student.pt"])
 def test_bad_student_specs_are_refused(spec: str) -> None:
     with pytest.raises(DistillError):
         parse_student(spec)
@@ -106,6 +108,22 @@ def test_zoo_student_must_share_the_teachers_data(resnet: ModelHandle) -> None:
     assert student.arch == "zoo:mlp-digits"
     with pytest.raises(DistillError, match="digits"):
         build_student(resnet, "zoo:mlp-cancer")
+
+
+def test_saved_student_is_trained_further_from_its_own_weights(resnet: ModelHandle,
+                                                                tmp_path: Path) -> None:
+    from slimbench.engine.prune import save_pruned
+
+    pruned = build_student(resnet, "pruned:0.5")
+    path = save_pruned(dataclasses.replace(pruned, module=pruned.module.eval()),
+                       tmp_path / "pruned.pt").path
+    student = build_student(resnet, f"file:{path}")
+    assert student.module.training
+    assert all(p.requires_grad for p in student.module.parameters())
+    for mine, saved in zip(student.module.state_dict().values(),
+                           pruned.module.state_dict().values(), strict=True):
+        assert torch.equal(mine, saved)
+    assert "saved model pruned.pt" in student.notes[0]
 
 
 # --- data ----------------------------------------------------------------------------------

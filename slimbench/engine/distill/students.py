@@ -10,6 +10,7 @@ keeps the teacher's surviving weights (the "prune, then distil" recipe, which st
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -18,18 +19,26 @@ from slimbench.engine.distill.config import DistillError
 from slimbench.engine.jobs import run_job
 from slimbench.engine.loading import ModelHandle
 
-STUDENT_KINDS = ("zoo", "width", "pruned")
+STUDENT_KINDS = ("zoo", "width", "pruned", "file")
 
 
 def parse_student(spec: str) -> tuple[str, str]:
-    """``("zoo", NAME)``, ``("width", "0.5")`` or ``("pruned", "0.5")``, checked."""
+    """``("zoo", NAME)``, ``("width", "0.5")``, ``("pruned", "0.5")`` or ``("file", PATH)``.
+
+    ``file:PATH`` trains a model Slimbench saved (a recipe's pruned step, say) further, keeping
+    its weights: the "prune, then distil" chain with any pruning settings.
+    """
     kind, _, value = spec.strip().partition(":")
     kind = kind.lower()
     if kind not in STUDENT_KINDS or not value:
         raise DistillError(
-            f"A student is zoo:NAME, width:W (e.g. width:0.5) or pruned:R (e.g. pruned:0.5), "
-            f"not {spec!r}."
+            f"A student is zoo:NAME, width:W (e.g. width:0.5), pruned:R (e.g. pruned:0.5) or "
+            f"file:PATH (a saved model), not {spec!r}."
         )
+    if kind == "file":
+        if not Path(value).is_file():
+            raise DistillError(f"The student file {value} does not exist.")
+        return kind, value
     if kind in ("width", "pruned"):
         try:
             number = float(value)
@@ -52,6 +61,8 @@ def build_student(teacher: ModelHandle, spec: str, *, seed: int = 0) -> ModelHan
     kind, value = parse_student(spec)
     if kind == "zoo":
         return _zoo_student(teacher, value, seed)
+    if kind == "file":
+        return _saved_student(teacher, value)
     return _slimmed_student(teacher, kind, float(value), seed)
 
 
@@ -80,6 +91,31 @@ def _zoo_student(teacher: ModelHandle, name: str, seed: int) -> ModelHandle:
         data=teacher.data,
         arch=f"zoo:{entry.name}",
         notes=[f"Student: the zoo architecture {entry.name}, freshly initialised."],
+    )
+
+
+def _saved_student(teacher: ModelHandle, path: str) -> ModelHandle:
+    from slimbench.engine.errors import SlimbenchError
+    from slimbench.engine.loading import load_model
+
+    try:
+        saved = load_model(path)
+    except SlimbenchError as error:
+        raise DistillError(f"The student {path} cannot be loaded: {error}") from None
+    if not isinstance(saved.module, nn.Module) or not any(
+        p.is_floating_point() for p in saved.module.parameters()
+    ):
+        raise DistillError(
+            f"The student {path} has no trainable float weights (quantized or scripted models "
+            "cannot be trained); distil before quantizing."
+        )
+    for parameter in saved.module.parameters():
+        parameter.requires_grad_(True)
+    return dataclasses.replace(
+        teacher,
+        name=f"{teacher.name}-student",
+        module=saved.module.train(),
+        notes=[f"Student: the saved model {Path(path).name}, trained further from its weights."],
     )
 
 
