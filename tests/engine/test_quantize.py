@@ -366,6 +366,31 @@ def test_saved_models_load_back_with_the_same_outputs(
         assert target.stat().st_size < 1.1 * result.after.size_bytes
 
 
+@pytest.mark.parametrize(("model", "engine"), [("zoo:mlp-digits", "legacy"),
+                                             ("zoo:mlp-digits", "torchao"),
+                                             ("zoo:resnet-digits", "torchao")])
+def test_a_pruned_then_quantized_model_loads_back_at_its_pruned_width(
+    tmp_path: Path, model: str, engine: str
+) -> None:
+    from slimbench.engine.prune import PruneConfig, prune_job
+    from slimbench.engine.quantize.jobs import build_quantized_job
+
+    handle = load_model(model)
+    pruned = run_job(prune_job(handle, PruneConfig(amount=0.5, measure=False))).handle
+    built = run_job(build_quantized_job(
+        pruned, QuantizeConfig("int8-dynamic", compile=False, engine=engine)))
+    quantized = copy.copy(pruned)
+    quantized.module = built.module
+    loaded = load_quantized(save_quantized(quantized, tmp_path / "model.pt"))
+    inputs = handle.data.inputs[:20]  # type: ignore[union-attr]
+    assert torch.allclose(_outputs(loaded.module, inputs), _outputs(built.module, inputs),
+                          atol=1e-5, rtol=1e-5)
+    # Saved again from the loaded copy, it still knows its pruned widths.
+    again = load_quantized(save_quantized(loaded, tmp_path / "again.pt"))
+    assert torch.allclose(_outputs(again.module, inputs), _outputs(built.module, inputs),
+                          atol=1e-5, rtol=1e-5)
+
+
 def test_static_programs_load_through_load_model(zoo_digits: str, tmp_path: Path) -> None:
     handle = load_model(zoo_digits)
     result = run_job(quantize_job(handle, QuantizeConfig(

@@ -207,7 +207,7 @@ def quantize_job(
     before, after = metrics.pop("before"), metrics.pop("after")
     notes.extend(_verdict(scheme, before, after, metrics, config, str(device)))
     compile_seconds = after_runner.compile_seconds if after_runner.compiled else None
-    setattr(built.module, QUANTIZATION_ATTR, _info(built, scheme, device))
+    setattr(built.module, QUANTIZATION_ATTR, _info(built, scheme, device, handle))
     new_handle = ModelHandle(
         name=f"{name}-{scheme.name}",
         module=built.module,
@@ -261,7 +261,7 @@ def build_quantized_job(
     built, runner = yield from _build_and_run(
         handle, reference, scheme, config, device, list(config.skip), batch
     )
-    setattr(built.module, QUANTIZATION_ATTR, _info(built, scheme, device))
+    setattr(built.module, QUANTIZATION_ATTR, _info(built, scheme, device, handle))
     return QuantizedModel(built.module, runner, built.engine, built.dtype, built.chosen,
                           built.skipped, built.notes)
 
@@ -283,8 +283,9 @@ def _build_and_run(
     return built, runner
 
 
-def _info(built: _Built, scheme: Scheme, device: torch.device) -> dict[str, Any]:
-    return {
+def _info(built: _Built, scheme: Scheme, device: torch.device,
+          handle: ModelHandle) -> dict[str, Any]:
+    info: dict[str, Any] = {
         "scheme": scheme.name,
         "engine": built.engine,
         "quantized_layers": built.chosen,
@@ -292,6 +293,15 @@ def _info(built: _Built, scheme: Scheme, device: torch.device) -> dict[str, Any]
         "dtype": built.dtype,
         "device": str(device),
     }
+    # A structurally pruned float model no longer fits its class: record its shapes (taken
+    # before quantization packs them away) so the saved file loads back at the pruned width.
+    from slimbench.engine.prune.saving import differs_from_architecture, pruned_record
+
+    if handle.arch and not handle.arch.startswith("huggingface:") and differs_from_architecture(
+        handle.module, handle.arch, handle.arch_args
+    ):
+        info["pruned"] = pruned_record(handle.module)
+    return info
 
 
 def _build(

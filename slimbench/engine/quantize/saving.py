@@ -112,6 +112,8 @@ def _meta(handle: ModelHandle, info: Mapping[str, Any]) -> dict[str, Any]:
             "torch": str(torch.__version__),
             "torchao": backends.torchao_version(),
         },
+        # Read by prune.saving.rebuild_pruned: the pruned widths the float model had.
+        **({"pruned": info["pruned"]} if isinstance(info.get("pruned"), Mapping) else {}),
     }
 
 
@@ -235,6 +237,11 @@ def handle_from_quantized_payload(
         raise ModelLoadError(f"{path.name} has no state_dict.")
     module, entry_name = _build_architecture(str(arch), args)
     module.eval()
+    if isinstance(meta.get("pruned"), Mapping):
+        from slimbench.engine.prune.saving import rebuild_pruned
+
+        rebuild_pruned(module, meta)
+        info["pruned"] = dict(meta["pruned"])  # kept if this model is saved again
     try:
         restore_quantized(module, state_dict, info)
     except ModelLoadError:
