@@ -19,7 +19,8 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 
-SUBCOMMANDS = ("gui", "zoo", "inspect", "bench", "devices", "quantize", "prune", "distill")
+SUBCOMMANDS = ("gui", "zoo", "inspect", "bench", "devices", "quantize", "prune", "distill",
+               "compare", "run", "auto")
 
 
 class UsageError(Exception):
@@ -160,6 +161,56 @@ def build_parser() -> argparse.ArgumentParser:
                          help="continue the run in --work-dir from its last checkpoint")
     distill.add_argument("--max-steps-per-epoch", type=int)
     distill.add_argument("--seed", type=int, default=0)
+
+    measure = argparse.ArgumentParser(add_help=False)
+    measure.add_argument("--batch-size", type=int, default=32, help="latency batch")
+    measure.add_argument("--large-batch", type=int, default=256,
+                         help="throughput is also measured at this batch (0: skip)")
+    measure.add_argument("--threads", type=int, help="CPU threads (default: all)")
+    measure.add_argument("--compile", default="auto", choices=["auto", "always", "never"],
+                         help="auto compiles int8 models only (slower than fp32 without)")
+    measure.add_argument("--rounds", type=int, default=5, help="timing rounds per device")
+    floor = argparse.ArgumentParser(add_help=False)
+    floor.add_argument("--min-accuracy-ratio", type=float, metavar="R",
+                       help="quality floor: keep at least R of the original's accuracy (0.97)")
+    floor.add_argument("--min-agreement", type=float, metavar="A",
+                       help="quality floor: agree with the original on at least A of the "
+                            "predictions (works without labels)")
+
+    compare = sub.add_parser("compare", parents=[common, measure, floor],
+                             help="measure models side by side on one or more devices")
+    compare.add_argument("models", metavar="MODEL", nargs="+",
+                         help="zoo:NAME or files; the first is the reference")
+    compare.add_argument("--device", action="append", default=[],
+                         help="cpu, cuda:0, ... (repeat to compare devices side by side)")
+    compare.add_argument("--report", metavar="DIR", help="also write results.json, charts "
+                                                         "and report.html to DIR")
+    compare.add_argument("--trust-pickle", action="store_true",
+                         help="allow full unpickling, which can run code: only for files you "
+                              "trust")
+
+    run = sub.add_parser("run", parents=[common],
+                         help="run a recipe (TOML): chained steps, comparison and report")
+    run.add_argument("recipe", metavar="RECIPE.toml")
+    run.add_argument("-o", "--output", required=True, metavar="REPORT_DIR",
+                     help="folder for the step outputs, results.json, charts and report.html")
+    run.add_argument("--fresh", action="store_true",
+                     help="run every step again instead of reusing finished ones")
+
+    auto = sub.add_parser("auto", parents=[common, measure, floor],
+                          help="search for variants that meet a latency or size target")
+    auto.add_argument("model", metavar="MODEL", help="zoo:NAME or a model file")
+    auto.add_argument("-o", "--output", required=True, metavar="REPORT_DIR")
+    auto.add_argument("--device", default="cpu", help="the device the target is for")
+    auto.add_argument("--max-latency-ms", type=float, help="latency target at --batch-size")
+    auto.add_argument("--max-size-mb", type=float, help="size target")
+    auto.add_argument("--epochs", type=int, default=3,
+                      help="recovery epochs each pruned candidate gets")
+    auto.add_argument("--budget", default="small", choices=["small", "wide"])
+    auto.add_argument("--save-recipe", metavar="FILE",
+                      help="also write the search as a recipe file to rerun later")
+    auto.add_argument("--fresh", action="store_true",
+                      help="make every candidate again instead of reusing finished ones")
     return parser
 
 
@@ -522,6 +573,174 @@ def _print_compression(options: argparse.Namespace, document: dict[str, Any],
     return EXIT_OK
 
 
+def _measure_settings(options: argparse.Namespace) -> Any:
+    from slimbench.engine.recipes import MeasureSettings
+
+    return MeasureSettings(batch_size=options.batch_size,
+                           large_batch=options.large_batch or None, threads=options.threads,
+                           rounds=options.rounds, compile=options.compile)
+
+
+def _floor(options: argparse.Namespace) -> Any:
+    from slimbench.engine.recipes import QualityFloor
+
+    return QualityFloor(accuracy_ratio=options.min_accuracy_ratio,
+                        top1_agreement=options.min_agreement)
+
+
+def _command_compare(options: argparse.Namespace) -> int:
+    from slimbench.engine.compare import VariantInput, compare_job
+    from slimbench.engine.jobs import run_job
+    from slimbench.engine.loading import load_model
+    from slimbench.engine.recipes import Recipe
+    from slimbench.engine.recipes.recipe import check_settings
+    from slimbench.engine.recipes.runner import compare_config
+
+    recipe = Recipe(model=options.models[0], devices=options.device or ["cpu"],
+                    measure=_measure_settings(options), floor=_floor(options))
+    # The same checks a recipe's [measure] and [floor] tables get.
+    check_settings(recipe.measure, recipe.floor, name="the options")
+    variants = []
+    for spec in options.models:
+        handle = _load_any(spec, options.trust_pickle, load_model)
+        name = handle.name
+        while any(v.name == name for v in variants):
+            name += "'"
+        variants.append(VariantInput(name, handle, technique="original" if not variants
+                                     else "variant", file=spec))
+    comparison = run_job(compare_job(variants, compare_config(recipe)),
+                         _progress_printer(options))
+    document = comparison.to_json()
+    if options.report:
+        from slimbench.engine.report import write_report
+
+        files = write_report(comparison, _path(options.report), title=" vs ".join(
+            v.name for v in variants))
+        document["report"] = str(files.html)
+    return _print_comparison(options, document)
+
+
+def _load_any(spec: str, trust_pickle: bool, load_model: Callable[..., Any]) -> Any:
+    """A model file of any kind Slimbench writes (pruned, quantized) or reads."""
+    from pathlib import Path
+
+    path = Path(spec)
+    if path.is_file():
+        from slimbench.engine.quantize.saving import load_quantized
+
+        try:
+            return load_quantized(path)
+        except Exception:
+            pass
+        from slimbench.engine.prune.saving import load_pruned
+
+        try:
+            return load_pruned(path)
+        except Exception:
+            pass
+    return load_model(spec, trust_pickle=trust_pickle)
+
+
+def _path(text: str) -> Any:
+    from pathlib import Path
+
+    return Path(text).expanduser()
+
+
+def _command_run(options: argparse.Namespace) -> int:
+    from slimbench.engine.jobs import run_job
+    from slimbench.engine.recipes import load_recipe
+    from slimbench.engine.recipes.runner import run_recipe_job
+
+    recipe = load_recipe(options.recipe)
+    result = run_job(run_recipe_job(recipe, _path(options.output), resume=not options.fresh),
+                     _progress_printer(options))
+    return _print_recipe(options, result)
+
+
+def _command_auto(options: argparse.Namespace) -> int:
+    from slimbench.engine.jobs import run_job
+    from slimbench.engine.recipes import AutoSearch, Recipe, recipe_from_dict, save_recipe
+    from slimbench.engine.recipes.runner import run_recipe_job
+
+    auto = AutoSearch(device=options.device, max_latency_ms=options.max_latency_ms,
+                      max_size_mb=options.max_size_mb, epochs=options.epochs,
+                      budget=options.budget)
+    recipe = Recipe(model=options.model, devices=[options.device],
+                    measure=_measure_settings(options), floor=_floor(options), auto=auto)
+    recipe = recipe_from_dict(recipe.to_toml(), name="the options")
+    if options.save_recipe:
+        save_recipe(recipe, _path(options.save_recipe))
+    result = run_job(run_recipe_job(recipe, _path(options.output), resume=not options.fresh),
+                     _progress_printer(options))
+    return _print_recipe(options, result)
+
+
+def _print_recipe(options: argparse.Namespace, result: Any) -> int:
+    document = result.to_json()
+    if options.json:
+        _print_json(document)
+        return EXIT_OK
+    for step in document["steps"]:
+        reused = " (finished before, reused)" if step["resumed"] else ""
+        print(f"step {step['index']}: {step['description']}: {step['seconds']:.1f} s{reused}")
+    _print_comparison(options, document["comparison"])
+    if result.auto:
+        auto = result.auto
+        print(f"target on {auto['device']}: " + ", ".join(
+            f"{key} {value:g}" for key, value in auto["target"].items()
+            if value is not None and key != "batch_size"))
+        if auto["chosen"]:
+            print("meets the target and the floor: " + ", ".join(auto["chosen"]))
+        else:
+            print("no candidate meets the target and the floor")
+        for failure in auto.get("failed", []):
+            print(f"could not make {failure['name']}: {failure['error']}")
+    if document.get("report"):
+        print(f"report: {document['report']}")
+    return EXIT_OK
+
+
+def _print_comparison(options: argparse.Namespace, document: dict[str, Any]) -> int:
+    if options.json:
+        _print_json(document)
+        return EXIT_OK
+    devices = [device["name"] for device in document["devices"]]
+    headers = ["variant", "params", "size"]
+    for device in devices:
+        headers += [f"{device} ms", f"{device} /s", f"{device} roofline"]
+    headers += ["accuracy", "agreement", "floor"]
+    rows = []
+    for variant in document["variants"]:
+        row = [variant["name"], _count(variant["params_total"]), _bytes(variant["size_bytes"])]
+        quality = None
+        for device in devices:
+            run = variant["by_device"].get(device) or {}
+            if run.get("error"):
+                row += ["n/a", "", ""]
+                continue
+            quality = quality or run
+            roof = run.get("roofline") or {}
+            row += [f"{run['latency_ms']['median']:.3f}",
+                    _count(run.get("throughput_per_s")),
+                    _percent(roof.get("fraction")) or "-"]
+        fidelity = (quality or {}).get("fidelity") or {}
+        verdict = {True: "ok", False: "below", None: "-"}[variant.get("meets_floor")]
+        row += [_percent((quality or {}).get("accuracy")) or "-",
+                _percent(fidelity.get("top1_agreement")) or "-", verdict]
+        rows.append(row)
+    print(_table(headers, rows))
+    for variant in document["variants"]:
+        for device, run in variant["by_device"].items():
+            if run.get("error"):
+                print(f"note: {variant['name']} on {device}: {run['error']}")
+    for device, names in document.get("frontier", {}).items():
+        print(f"best trade-offs on {device} (fastest first): {', '.join(names)}")
+    if document.get("report"):
+        print(f"report: {document['report']}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "gui": _command_gui,
     "zoo": _command_zoo,
@@ -531,6 +750,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "quantize": _command_quantize,
     "prune": _command_prune,
     "distill": _command_distill,
+    "compare": _command_compare,
+    "run": _command_run,
+    "auto": _command_auto,
 }
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -164,7 +165,7 @@ def _total_memory_bytes() -> int | None:
 
 # --- measured peak ------------------------------------------------------------------------
 
-_PEAK_CACHE_VERSION = 1
+_PEAK_CACHE_VERSION = 2
 
 
 def _cache_file() -> Path:
@@ -175,17 +176,30 @@ def _cache_file() -> Path:
 
 def measured_peak_flops(device_name: str = "cpu", dtype: torch.dtype = torch.float32,
                         use_cache: bool = True) -> float:
-    """Matmul FLOP/s this device reaches with this dtype: the roof of the roofline.
+    """Matmul FLOP/s (or int8 OP/s) this device reaches with this dtype: the roofline's roof.
 
     A short square-matmul measurement (about a second), cached per device, dtype, thread
     count and torch version, because results are compared against it many times.
     """
+    return _cached_measurement(f"matmul|{dtype}", device_name, use_cache,
+                               lambda device: _time_matmul(device, dtype))
+
+
+def measured_bandwidth(device_name: str = "cpu", use_cache: bool = True) -> float:
+    """Memory bandwidth in bytes/s (a large tensor copy: read plus write), cached likewise:
+    the slope of the roofline, which memory-bound models (small batches, int8 weights) meet."""
+    return _cached_measurement("copy", device_name, use_cache, _time_copy)
+
+
+def _cached_measurement(kind: str, device_name: str, use_cache: bool,
+                        measure: Callable[[torch.device], float]) -> float:
     device = resolve_device(device_name)
     threads = torch.get_num_threads() if device.type == "cpu" else 0
     description = next(
         (info.description for info in list_devices() if info.name == str(device)), str(device)
     )
-    key = f"v{_PEAK_CACHE_VERSION}|{description}|{device}|{dtype}|{threads}|{torch.__version__}"
+    key = (f"v{_PEAK_CACHE_VERSION}|{description}|{device}|{kind}|{threads}|"
+           f"{torch.__version__}")
     cache_path = _cache_file()
     cache: dict[str, float] = {}
     if use_cache and cache_path.is_file():
@@ -195,12 +209,12 @@ def measured_peak_flops(device_name: str = "cpu", dtype: torch.dtype = torch.flo
             cache = {}
         if key in cache:
             return float(cache[key])
-    value = _time_matmul(device, dtype)
+    value = measure(device)
     if use_cache:
         cache[key] = value
         try:
             cache_path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = cache_path.with_suffix(".tmp")
+            temporary = cache_path.with_suffix(f".{os.getpid()}.tmp")
             temporary.write_text(json.dumps(cache, indent=1))
             temporary.replace(cache_path)
         except OSError:
@@ -208,25 +222,46 @@ def measured_peak_flops(device_name: str = "cpu", dtype: torch.dtype = torch.flo
     return value
 
 
-def _time_matmul(device: torch.device, dtype: torch.dtype) -> float:
-    size = 1024 if device.type == "cpu" else 8192
-    generator = torch.Generator().manual_seed(0)
-    a = torch.randn(size, size, generator=generator).to(device=device, dtype=dtype)
-    b = torch.randn(size, size, generator=generator).to(device=device, dtype=dtype)
+def _best_seconds(device: torch.device, run: Callable[[], object]) -> float:
     with torch.no_grad():
         for _ in range(3):
-            torch.mm(a, b)
+            run()
         synchronize(device)
         best = float("inf")
         budget = time.perf_counter() + 1.0
         repeats = 0
         while repeats < 5 or (time.perf_counter() < budget and repeats < 50):
             start = time.perf_counter()
-            torch.mm(a, b)
+            run()
             synchronize(device)
             best = min(best, time.perf_counter() - start)
             repeats += 1
+    return best
+
+
+def _time_matmul(device: torch.device, dtype: torch.dtype) -> float:
+    size = 1024 if device.type == "cpu" else 8192
+    generator = torch.Generator().manual_seed(0)
+    if dtype == torch.int8:
+        # int8 x int8 -> int32, the kernel int8 models run (torch._int_mm on CPU and CUDA).
+        a = torch.randint(-64, 64, (size, size), generator=generator, dtype=torch.int8)
+        b = torch.randint(-64, 64, (size, size), generator=generator, dtype=torch.int8)
+        a, b = a.to(device), b.to(device)
+        best = _best_seconds(device, lambda: torch._int_mm(a, b))
+    else:
+        a = torch.randn(size, size, generator=generator).to(device=device, dtype=dtype)
+        b = torch.randn(size, size, generator=generator).to(device=device, dtype=dtype)
+        best = _best_seconds(device, lambda: torch.mm(a, b))
     return 2.0 * size**3 / best
+
+
+def _time_copy(device: torch.device) -> float:
+    # Far larger than any CPU cache, so the copy runs at DRAM (or HBM) speed.
+    count = (256 if device.type == "cpu" else 1024) * 2**20 // 4
+    source = torch.ones(count, dtype=torch.float32, device=device)
+    target = torch.empty_like(source)
+    best = _best_seconds(device, lambda: target.copy_(source))
+    return 2.0 * source.numel() * source.element_size() / best
 
 
 def list_devices_in_child(timeout: float = 120.0) -> list[DeviceInfo]:
