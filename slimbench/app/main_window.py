@@ -253,6 +253,22 @@ class MainWindow(QMainWindow):
         self.compress.options_changed.connect(self._distill_options_changed)
         self.compress.sensitivity_requested.connect(self.run_sensitivity)
         self.sensitivity = SensitivityChart()
+        from slimbench.app.comparison_page import ComparisonPage
+        from slimbench.app.recipe_workflow import RecipeWorkflow
+        from slimbench.widgets.pipeline_editor import PipelineEditor
+
+        if not hasattr(self, "recipes"):
+            self.recipes = RecipeWorkflow(self)
+        self.recipe_editor = PipelineEditor()
+        self.recipe_editor.run_requested.connect(self.recipes.run_recipe)
+        self.recipe_editor.cancel_requested.connect(self.recipes.cancel_recipe)
+        self.comparison_page = ComparisonPage()
+        self.comparison_page.compare_requested.connect(self.recipes.compare)
+        self.comparison_page.export_requested.connect(lambda: self.recipes.export_report())
+        self.comparison_page.diff_requested.connect(self.recipes.diff)
+        if self.recipes.comparison is not None:
+            self.comparison_page.set_comparison(self.recipes.comparison)
+        self._offer_devices()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.compress, self.tr("Compress"))
         self.tabs.addTab(self.details, self.tr("Layer"))
@@ -260,6 +276,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.before_after, self.tr("Before / after"))
         self.tabs.addTab(self.tradeoffs, self.tr("Trade-offs"))
         self.tabs.addTab(self.sensitivity, self.tr("Sensitivity"))
+        self.tabs.addTab(self.recipe_editor, self.tr("Recipe"))
+        self.tabs.addTab(self.comparison_page, self.tr("Compare"))
         self._stale_charts: set[QWidget] = set()
         self.tabs.currentChanged.connect(lambda _index: self._draw_visible_chart())
         self.tabs.setTabToolTip(0, self.tr(
@@ -308,6 +326,9 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        self.main_splitter = splitter
+        self._narrow_tree_sizes: list[int] | None = None
+        self.tabs.currentChanged.connect(lambda _index: self._fit_wide_tab())
         workbench = QWidget()
         layout = QVBoxLayout(workbench)
         layout.addWidget(self.model_name)
@@ -762,6 +783,11 @@ class MainWindow(QMainWindow):
             self.compress.set_busy(False)
             self._keep_best_student(record, variant_id, kept)
             return
+        from slimbench.app.recipe_workflow import KINDS as RECIPE_KINDS
+
+        if record.kind in RECIPE_KINDS:
+            self.recipes.finished(record, variant_id)  # done, failed or cancelled
+            return
         if record.state != DONE:
             if record.kind in COMPRESSION_KINDS:
                 self.compress.set_busy(False)
@@ -780,6 +806,7 @@ class MainWindow(QMainWindow):
             self._devices = record.result
             selection = self.picker.selection()
             self.picker.set_devices(record.result)
+            self._offer_devices()
             self.picker.set_selection(selection)
             if self.settings.default_device != selection.device:
                 # The saved device (a GPU) may only now be known.
@@ -962,6 +989,9 @@ class MainWindow(QMainWindow):
         self.tree.set_result(variant.inspection, self._parent_inspection(variant),
                              keep_ticks=same_model)
         self._offer_students(variant)
+        from slimbench.app.recipe_workflow import model_spec
+
+        self.recipe_editor.set_model(model_spec(variant))
         if variant.inspection is not None:
             self.tree.expand_to_depth(1)
         self.details.show_node(None)
@@ -969,6 +999,24 @@ class MainWindow(QMainWindow):
         for item in (self.bench_action, self.quality_action, self.save_action):
             item.setEnabled(True)
         self.compress.set_enabled_for_model(True)
+
+    def _fit_wide_tab(self) -> None:
+        """The Recipe and Compare tabs hold wide tables and forms: while one is shown the tabs
+        take two thirds of the width (the user's split comes back on the other tabs)."""
+        wide = self.tabs.currentWidget() in (self.recipe_editor, self.comparison_page)
+        sizes = self.main_splitter.sizes()
+        total = sum(sizes)
+        if wide and self._narrow_tree_sizes is None and total > 0:
+            self._narrow_tree_sizes = sizes
+            self.main_splitter.setSizes([total // 3, total - total // 3])
+        elif not wide and self._narrow_tree_sizes is not None:
+            self.main_splitter.setSizes(self._narrow_tree_sizes)
+            self._narrow_tree_sizes = None
+
+    def _offer_devices(self) -> None:
+        names = [info.name for info in (self._devices or [])] or ["cpu"]
+        self.recipe_editor.set_devices(names)
+        self.comparison_page.set_devices(names)
 
     def _parent_inspection(self, variant: Variant) -> Any:
         """The inspection of the variant ``variant`` was made from (the tree's "before")."""
@@ -1033,6 +1081,7 @@ class MainWindow(QMainWindow):
             if variant.id in selected:
                 self.variants.selectRow(row)
         self.variants.blockSignals(False)
+        self.comparison_page.set_variants([(v.id, v.name) for v in self.workspace])
         self._update_charts()
 
     def _technique_names(self) -> dict[str, str]:

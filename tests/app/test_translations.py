@@ -158,7 +158,8 @@ ENGLISH = {
     "menus": ["&File", "&Run", "&View"],
     "toolbar": ["Start page", "Open model…", "Benchmark", "Measure quality", "Cancel jobs"],
     "heading": ["Start with a built-in model"],
-    "tabs": ["Compress", "Layer", "Live", "Before / after", "Trade-offs", "Sensitivity"],
+    "tabs": ["Compress", "Layer", "Live", "Before / after", "Trade-offs", "Sensitivity",
+             "Recipe", "Compare"],
     "dock": ["Jobs"],
 }
 CONTEXTS = {"heading": "ZooGallery"}

@@ -4,53 +4,53 @@
 <context>
     <name>BeforeAfterChart</name>
     <message>
-        <location filename="../../widgets/charts.py" line="510"/>
+        <location filename="../../widgets/charts.py" line="516"/>
         <source>n/a</source>
         <extracomment>Slots narrower than this, in pixels, are numbered instead of named. Value texts shrink to fit their bars down to this fraction of the normal font.</extracomment>
         <translation>无数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="514"/>
+        <location filename="../../widgets/charts.py" line="520"/>
         <source>baseline</source>
         <translation>基准</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="646"/>
+        <location filename="../../widgets/charts.py" line="661"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="647"/>
+        <location filename="../../widgets/charts.py" line="662"/>
         <source>smaller is better</source>
         <translation>越小越好</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="648"/>
+        <location filename="../../widgets/charts.py" line="663"/>
         <source>How much disk space and memory the model&apos;s weights take. Smaller is better.</source>
         <translation>模型权重占用的磁盘空间和内存。越小越好。</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="654"/>
+        <location filename="../../widgets/charts.py" line="669"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="655"/>
+        <location filename="../../widgets/charts.py" line="670"/>
         <source>lower is faster</source>
         <translation>越低越快</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="656"/>
+        <location filename="../../widgets/charts.py" line="671"/>
         <source>How long one prediction takes. Lower is faster.</source>
         <translation>完成一次预测所需的时间。越低越快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="660"/>
+        <location filename="../../widgets/charts.py" line="675"/>
         <source>higher is better</source>
         <translation>越高越好</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="664"/>
+        <location filename="../../widgets/charts.py" line="679"/>
         <source>The small text under each value compares it with the first model: 0.25× means a quarter of its value; pt is the difference in percentage points.</source>
         <translation>每个数值下方的小字是与第一个模型的对比：0.25× 表示其数值的四分之一；pt 表示相差的百分点。</translation>
     </message>
@@ -114,6 +114,109 @@
         <location filename="../../widgets/charts.py" line="242"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
+    </message>
+</context>
+<context>
+    <name>ComparisonPage</name>
+    <message>
+        <location filename="../../app/comparison_page.py" line="45"/>
+        <source>Measure the variants you selected in the list on the left on every device ticked here, all the same way. ★ marks the best trade-offs: nothing else is both faster and at least as good.</source>
+        <extracomment>Measure the selected variants on these device names. Write the current comparison&apos;s report (the window asks where). Diff two variant ids layer by layer.</extracomment>
+        <translation>用相同的方式，在这里勾选的每台设备上测量你在左侧列表中选中的变体。★ 表示最佳权衡：没有其他变体比它更快且质量不低于它。</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="51"/>
+        <source>Devices:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="53"/>
+        <source>Compare selected variants</source>
+        <translation>对比所选变体</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="56"/>
+        <source>Time, size and quality of the selected variants (all of them when fewer than two are selected) on each ticked device.</source>
+        <translation>在每台勾选的设备上测量所选变体（选中不足两个时为全部变体）的用时、大小和质量。</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="59"/>
+        <source>Export report…</source>
+        <translation>导出报告…</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="62"/>
+        <source>Write results.json, the charts (PNG and SVG) and a report.html anyone can open in a browser, with the models and how to load them.</source>
+        <translation>写出 results.json、图表（PNG 和 SVG）以及任何人都能用浏览器打开的 report.html，并附上模型及其加载方法。</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="65"/>
+        <source>Open report</source>
+        <translation>打开报告</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="78"/>
+        <source>Show layer differences</source>
+        <translation>显示逐层差异</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="81"/>
+        <source>The two variants&apos; layer trees side by side: parameters, channels, number type and time per layer, with what changed in words.</source>
+        <translation>并排显示两个变体的层树：每层的参数量、通道数、数值类型和用时，并用文字说明变化。</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="85"/>
+        <source>Layers of</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="87"/>
+        <source>against</source>
+        <translation>与</translation>
+    </message>
+</context>
+<context>
+    <name>ComparisonTable</name>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="851"/>
+        <source>Run a recipe or compare variants to fill this table.</source>
+        <extracomment>The raw value a column sorts by (None sorts last either way). The variant&apos;s name, on every cell of its row. The muted second line of a cell: the ratio to the reference row (&quot;0.25×&quot;). True where the cell stands for a measurement that failed (&quot;n/a&quot;). Columns before the device groups, and the columns of each device&apos;s group. Shown in a cell whose measurement failed on that device. The widest the steps column starts out, in pixels (the tooltip has the whole chain). The invisible root: the parent of every row. The device&apos;s place among the devices (shades alternate groups). A thin line along the frozen column&apos;s right edge. The selected rows changed: (list of variant names, in row order).</extracomment>
+        <translation>运行配方或对比变体后，结果会显示在此表格中。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="879"/>
+        <source>Fastest device per variant</source>
+        <translation>各变体最快的设备</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="890"/>
+        <source>Which device runs each variant fastest, at the same batch, compared with the next fastest one.</source>
+        <translation>在相同批大小下，哪台设备运行各个变体最快，并与次快的设备比较。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="1015"/>
+        <source>The fastest device differs between variants.</source>
+        <translation>不同变体的最快设备不一样。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="1019"/>
+        <source>Bold: the reference ({name}); second lines compare with it.</source>
+        <translation>粗体：参照模型（{name}）；第二行是与它的比较。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="1022"/>
+        <source>★ on the trade-off frontier.</source>
+        <translation>★ 表示最佳权衡。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="1024"/>
+        <source>Tinted rows fall below the quality floor.</source>
+        <translation>带底色的行低于质量下限。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="1025"/>
+        <source>Latency at a batch of {batch}.</source>
+        <translation>延迟按批大小 {batch} 测量。</translation>
     </message>
 </context>
 <context>
@@ -639,93 +742,93 @@
         <translation>本机的地址和一个空闲端口，需能被其他机器访问（HOST:PORT）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1049"/>
+        <location filename="../../widgets/compression_panel.py" line="1052"/>
         <source>On each other machine</source>
         <translation>在其他每台机器上</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1051"/>
+        <location filename="../../widgets/compression_panel.py" line="1054"/>
         <source>Run this in a terminal on each other machine (with Slimbench installed and the teacher at the same path) before pressing Run here.</source>
         <translation>在这里点击“运行”之前，先在其他每台机器的终端中运行此命令（需已安装 Slimbench，且教师模型位于相同路径）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1076"/>
+        <location filename="../../widgets/compression_panel.py" line="1079"/>
         <source>Layers to leave exactly as they are, separated by commas: a layer&apos;s path as in the layer tree (fc, net.1), or a pattern with * for any part (stages.0.* is everything inside stages.0). The first and last layers are often worth skipping. Ticking layers in the layer tree fills this in.</source>
         <translation>要保持原样的层，用逗号分隔：可以是层树中的层路径（fc, net.1），也可以是用 * 匹配任意部分的模式（stages.0.* 表示 stages.0 内的所有层）。第一层和最后一层通常值得跳过。在层树中勾选层会自动填入此处。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1186"/>
-        <location filename="../../widgets/compression_panel.py" line="1499"/>
+        <location filename="../../widgets/compression_panel.py" line="1189"/>
+        <location filename="../../widgets/compression_panel.py" line="1506"/>
         <source>Not available for this model.</source>
         <translation>不适用于此模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1190"/>
+        <location filename="../../widgets/compression_panel.py" line="1193"/>
         <source>Not available: {reason}</source>
         <translation>不可用：{reason}</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1367"/>
+        <location filename="../../widgets/compression_panel.py" line="1374"/>
         <source>Only the int8, static scheme needs calibration data.</source>
         <translation>只有 int8 静态方案需要校准数据。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1393"/>
+        <location filename="../../widgets/compression_panel.py" line="1400"/>
         <source>2:4 always removes half of the weights.</source>
         <translation>2:4 总是移除一半的权重。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1407"/>
+        <location filename="../../widgets/compression_panel.py" line="1414"/>
         <source>Not available for this pruning method.</source>
         <translation>不适用于此剪枝方式。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1413"/>
+        <location filename="../../widgets/compression_panel.py" line="1420"/>
         <source>Only for structured pruning.</source>
         <translation>仅适用于结构化剪枝。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1421"/>
+        <location filename="../../widgets/compression_panel.py" line="1428"/>
         <source>2:4 works inside each layer.</source>
         <translation>2:4 在每层内部进行。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1450"/>
+        <location filename="../../widgets/compression_panel.py" line="1457"/>
         <source>Not available for this automatic target.</source>
         <translation>不适用于此自动目标。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1501"/>
+        <location filename="../../widgets/compression_panel.py" line="1508"/>
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1503"/>
+        <location filename="../../widgets/compression_panel.py" line="1510"/>
         <source>A job from this panel is running; wait for it or cancel it.</source>
         <translation>此面板的任务正在运行；请等待其完成或将其取消。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1507"/>
+        <location filename="../../widgets/compression_panel.py" line="1514"/>
         <source>Choose a student model first.</source>
         <translation>请先选择学生模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1522"/>
+        <location filename="../../widgets/compression_panel.py" line="1529"/>
         <source>Quantizes a copy of the model with these settings and measures it before and after. Your model is not changed.</source>
         <translation>按这些设置量化模型的副本，并测量量化前后的表现。你的模型不会被修改。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1527"/>
+        <location filename="../../widgets/compression_panel.py" line="1534"/>
         <source>Prunes a copy of the model with these settings and measures it before and after. Your model is not changed.</source>
         <translation>按这些设置剪枝模型的副本，并测量剪枝前后的表现。你的模型不会被修改。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1531"/>
+        <location filename="../../widgets/compression_panel.py" line="1538"/>
         <source>Scans how much each layer suffers, chooses per-layer amounts that reach the target, prunes a copy and measures it before and after. Your model is not changed.</source>
         <translation>扫描每一层受影响的程度，选出能达到目标的逐层比例，剪枝模型的副本并测量剪枝前后的表现。你的模型不会被修改。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1537"/>
+        <location filename="../../widgets/compression_panel.py" line="1544"/>
         <source>Trains the student on your data and measures it beside the original.</source>
         <translation>用你的数据训练学生模型，并与原始模型对比测量。</translation>
     </message>
@@ -1156,6 +1259,208 @@
     </message>
 </context>
 <context>
+    <name>LayerDiffView</name>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="88"/>
+        <source>Only changed layers</source>
+        <extracomment>The :class:`LayerDiffRow` behind an item (column LAYER). Tints blended over the theme&apos;s base colour (Okabe-Ito amber and bluish green).</extracomment>
+        <translation>仅显示有变化的层</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="91"/>
+        <source>Hide layers that are the same in both variants (their containers stay)</source>
+        <translation>隐藏两个变体中相同的层（包含它们的上层仍会显示）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="117"/>
+        <source>Pick two variants of a model to compare them layer by layer.</source>
+        <translation>选择同一模型的两个变体，逐层进行对比。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="147"/>
+        <source>Layer by layer</source>
+        <translation>逐层对比</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="153"/>
+        <source>A: {a} · B: {b}</source>
+        <translation>A：{a} · B：{b}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="185"/>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="186"/>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="187"/>
+        <source>Params
+(A)</source>
+        <translation>参数量
+(A)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="188"/>
+        <source>Params
+(B)</source>
+        <translation>参数量
+(B)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="189"/>
+        <source>Channels
+(A → B)</source>
+        <translation>通道数
+(A → B)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="190"/>
+        <source>Dtype
+(A → B)</source>
+        <translation>数据类型
+(A → B)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="191"/>
+        <source>Latency
+(A)</source>
+        <translation>延迟
+(A)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="192"/>
+        <source>Latency
+(B)</source>
+        <translation>延迟
+(B)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="193"/>
+        <source>What changed</source>
+        <translation>变化内容</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="198"/>
+        <source>The layer&apos;s name inside its parent; the top row is the whole model.</source>
+        <translation>层在其父层中的名称；最上面一行是整个模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="199"/>
+        <source>The kind of layer; A → B where the variant replaced it.</source>
+        <translation>层的种类；变体替换了该层时显示为 A → B。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="200"/>
+        <source>Parameters of the layer and everything inside it, in variant A.</source>
+        <translation>变体 A 中该层及其内部所有层的参数量。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="201"/>
+        <source>Parameters of the layer and everything inside it, in variant B.</source>
+        <translation>变体 B 中该层及其内部所有层的参数量。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="202"/>
+        <source>Output channels, features or heads: what structured pruning removes.</source>
+        <translation>输出通道、特征或注意力头：即结构化剪枝移除的对象。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="203"/>
+        <source>The precision the layer&apos;s weight is stored in: what quantization changes.</source>
+        <translation>该层权重的存储精度：即量化所改变的内容。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="205"/>
+        <source>Median eager time of the layer (what is inside it included) in variant A, timed with hooks; compiled models are not timed per layer.</source>
+        <translation>变体 A 中该层（含其内部各层）在 eager 模式下的用时中位数，通过钩子计时；编译后的模型不做逐层计时。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="208"/>
+        <source>Median eager time of the layer in variant B, on the same inputs.</source>
+        <translation>变体 B 中该层在相同输入下、eager 模式的用时中位数。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="209"/>
+        <source>What differs between the two variants, in words.</source>
+        <translation>用文字说明两个变体之间的差异。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="218"/>
+        <source>{changed} of {total} layers changed</source>
+        <translation>{total} 层中有 {changed} 层发生变化</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="223"/>
+        <source>{count} removed</source>
+        <translation>移除 {count} 层</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="225"/>
+        <source>{count} added</source>
+        <translation>新增 {count} 层</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="234"/>
+        <source>A and B run about as fast</source>
+        <translation>A 与 B 速度相当</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="236"/>
+        <source>B runs {ratio}× faster</source>
+        <translation>B 比 A 快 {ratio}×</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="237"/>
+        <source>B runs {ratio}× slower</source>
+        <translation>B 比 A 慢 {ratio}×</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="244"/>
+        <source>The whole model</source>
+        <translation>整个模型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="260"/>
+        <source>(whole model)</source>
+        <translation>（整个模型）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="278"/>
+        <source>ms</source>
+        <comment>milliseconds</comment>
+        <translation>ms</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="291"/>
+        <source>removed: only in A</source>
+        <translation>已移除：仅在 A 中</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="293"/>
+        <source>added: only in B</source>
+        <translation>新增：仅在 B 中</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="297"/>
+        <source>channels {a} → {b}</source>
+        <translation>通道数 {a} → {b}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="303"/>
+        <source>no weight</source>
+        <translation>无权重</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/layer_diff_view.py" line="309"/>
+        <source>params {a} → {b}</source>
+        <translation>参数量 {a} → {b}</translation>
+    </message>
+</context>
+<context>
     <name>LayerTreeModel</name>
     <message>
         <location filename="../../widgets/formatting.py" line="45"/>
@@ -1420,17 +1725,17 @@
 <context>
     <name>LiveCurve</name>
     <message>
-        <location filename="../../widgets/charts.py" line="1062"/>
+        <location filename="../../widgets/charts.py" line="1077"/>
         <source>Values from the running job, as they arrive. The dashed line is the median: half of the values are below it. p90: nine in ten values are below it.</source>
         <translation>正在运行的任务实时产生的数值。虚线是中位数：一半的数值低于它。p90：十分之九的数值低于它。</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="1103"/>
+        <location filename="../../widgets/charts.py" line="1118"/>
         <source>Sample</source>
         <translation>样本</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="1144"/>
+        <location filename="../../widgets/charts.py" line="1159"/>
         <source>median {median} · p90 {p90}</source>
         <translation>中位数 {median} · p90 {p90}</translation>
     </message>
@@ -1438,569 +1743,1177 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="164"/>
+        <location filename="../../app/main_window.py" line="187"/>
         <source>Jobs</source>
         <extracomment>Emitted once the first model is inspected (start-up measurements wait for it).</extracomment>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="176"/>
+        <location filename="../../app/main_window.py" line="199"/>
         <source>Loading the engine…</source>
         <translation>正在加载引擎…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="195"/>
+        <location filename="../../app/main_window.py" line="218"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="216"/>
+        <location filename="../../app/main_window.py" line="239"/>
         <source>Accuracy after each epoch of recovery fine-tuning: on the validation slice held out of the training data (it picks the best epoch, the one kept) and on the test data. Epoch 0 is the pruned model before fine-tuning.</source>
         <translation>恢复微调每一轮之后的准确率：在从训练数据中留出的验证集上（用它选出最佳轮次，即保留的那一轮）和在测试数据上。第 0 轮是微调前的剪枝模型。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="234"/>
+        <location filename="../../app/main_window.py" line="273"/>
         <source>Compress</source>
         <translation>压缩</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="235"/>
+        <location filename="../../app/main_window.py" line="274"/>
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="236"/>
+        <location filename="../../app/main_window.py" line="275"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="237"/>
+        <location filename="../../app/main_window.py" line="276"/>
         <source>Before / after</source>
         <translation>前后对比</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="238"/>
+        <location filename="../../app/main_window.py" line="277"/>
         <source>Trade-offs</source>
         <translation>权衡</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="239"/>
+        <location filename="../../app/main_window.py" line="278"/>
         <source>Sensitivity</source>
         <translation>敏感度</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="241"/>
+        <location filename="../../app/main_window.py" line="279"/>
+        <source>Recipe</source>
+        <translation>配方</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="280"/>
+        <source>Compare</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="284"/>
         <source>Make the model smaller or faster: quantize or prune it into a new variant.</source>
         <translation>让模型更小或更快：量化或剪枝，得到一个新变体。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="242"/>
+        <location filename="../../app/main_window.py" line="285"/>
         <source>Measurements of the running job as they arrive.</source>
         <translation>正在运行的任务的实时测量结果。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="244"/>
+        <location filename="../../app/main_window.py" line="287"/>
         <source>Size, speed and quality of the selected variants next to each other.</source>
         <translation>并排对比所选变体的大小、速度和质量。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="246"/>
+        <location filename="../../app/main_window.py" line="289"/>
         <source>Every variant by speed and quality; the line joins the best trade-offs.</source>
         <translation>按速度和质量展示每个变体；连线连接最佳权衡。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="248"/>
+        <location filename="../../app/main_window.py" line="291"/>
         <source>How much each layer suffers when it alone is compressed: leave the worst alone.</source>
         <translation>单独压缩每一层时该层受损多少：最敏感的层请保持不动。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="253"/>
+        <location filename="../../app/main_window.py" line="296"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="253"/>
+        <location filename="../../app/main_window.py" line="296"/>
         <source>Technique</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="253"/>
+        <location filename="../../app/main_window.py" line="296"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="253"/>
+        <location filename="../../app/main_window.py" line="296"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="254"/>
-        <location filename="../../app/main_window.py" line="555"/>
+        <location filename="../../app/main_window.py" line="297"/>
+        <location filename="../../app/main_window.py" line="601"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="254"/>
+        <location filename="../../app/main_window.py" line="297"/>
         <source>Quality</source>
         <translation>质量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="257"/>
+        <location filename="../../app/main_window.py" line="300"/>
         <source>A version of the model: the original, or one made from it by a job.</source>
         <translation>模型的一个版本：原始模型，或由任务从其生成的版本。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="258"/>
+        <location filename="../../app/main_window.py" line="301"/>
         <source>How this variant was made.</source>
         <translation>此变体的生成方式。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="259"/>
+        <location filename="../../app/main_window.py" line="302"/>
         <source>Numbers the model learned; fewer means a smaller model.</source>
         <translation>模型学到的数值；越少模型越小。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="260"/>
+        <location filename="../../app/main_window.py" line="303"/>
         <source>Space the weights take in memory and on disk.</source>
         <translation>权重在内存和磁盘上占用的空间。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="261"/>
+        <location filename="../../app/main_window.py" line="304"/>
         <source>How long one prediction takes on the chosen device. Lower is faster.</source>
         <translation>在所选设备上完成一次预测所需的时间。越低越快。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="262"/>
+        <location filename="../../app/main_window.py" line="305"/>
         <source>Share of test examples answered correctly (or agreement with the original when there are no labels).</source>
         <translation>答对的测试样本比例（没有标签时为与原始模型的一致率）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="293"/>
+        <location filename="../../app/main_window.py" line="339"/>
         <source>Where and how the model runs when you benchmark it.</source>
         <translation>基准测试时模型在何处、以何种方式运行。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="310"/>
+        <location filename="../../app/main_window.py" line="356"/>
         <source>Open model…</source>
         <translation>打开模型…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="313"/>
+        <location filename="../../app/main_window.py" line="359"/>
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="314"/>
+        <location filename="../../app/main_window.py" line="360"/>
         <source>Time the model on the chosen device: how many milliseconds one prediction takes, measured many times.</source>
         <translation>在所选设备上为模型计时：多次测量，得出一次预测需要多少毫秒。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="317"/>
+        <location filename="../../app/main_window.py" line="363"/>
         <source>Measure quality</source>
         <translation>评估质量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="318"/>
+        <location filename="../../app/main_window.py" line="364"/>
         <source>Check how often the model answers its test examples correctly, and how closely each variant follows the original.</source>
         <translation>检查模型答对测试样本的比例，以及各变体与原始模型的接近程度。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="320"/>
+        <location filename="../../app/main_window.py" line="366"/>
         <source>Cancel jobs</source>
         <translation>取消任务</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="321"/>
+        <location filename="../../app/main_window.py" line="367"/>
         <source>Stop every queued and running job.</source>
         <translation>停止所有排队中和运行中的任务。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="322"/>
+        <location filename="../../app/main_window.py" line="368"/>
         <source>Save variant as…</source>
         <translation>变体另存为…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="324"/>
+        <location filename="../../app/main_window.py" line="370"/>
         <source>Start page</source>
         <translation>起始页</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="325"/>
+        <location filename="../../app/main_window.py" line="371"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="331"/>
+        <location filename="../../app/main_window.py" line="377"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="342"/>
+        <location filename="../../app/main_window.py" line="388"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="348"/>
+        <location filename="../../app/main_window.py" line="394"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="351"/>
+        <location filename="../../app/main_window.py" line="397"/>
         <source>Open recent</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="356"/>
+        <location filename="../../app/main_window.py" line="402"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="359"/>
+        <location filename="../../app/main_window.py" line="405"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="360"/>
+        <location filename="../../app/main_window.py" line="406"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="361"/>
-        <location filename="../../app/main_window.py" line="365"/>
+        <location filename="../../app/main_window.py" line="407"/>
+        <location filename="../../app/main_window.py" line="411"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="364"/>
+        <location filename="../../app/main_window.py" line="410"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="365"/>
+        <location filename="../../app/main_window.py" line="411"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="366"/>
+        <location filename="../../app/main_window.py" line="412"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="391"/>
+        <location filename="../../app/main_window.py" line="437"/>
         <source>Slimbench</source>
         <translation>Slimbench</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="392"/>
+        <location filename="../../app/main_window.py" line="438"/>
         <source>Slimbench — {name}</source>
         <translation>Slimbench — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="444"/>
+        <location filename="../../app/main_window.py" line="490"/>
         <source>Looking for GPUs</source>
         <translation>正在查找 GPU</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="447"/>
+        <location filename="../../app/main_window.py" line="493"/>
         <source>Find devices</source>
         <translation>查找设备</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="453"/>
+        <location filename="../../app/main_window.py" line="499"/>
         <source>Open model</source>
         <translation>打开模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="454"/>
+        <location filename="../../app/main_window.py" line="500"/>
         <source>PyTorch models (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;All files (*)</source>
         <translation>PyTorch 模型 (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="469"/>
+        <location filename="../../app/main_window.py" line="515"/>
         <source>Open {spec}</source>
         <translation>打开 {spec}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="500"/>
-        <location filename="../../app/main_window.py" line="887"/>
+        <location filename="../../app/main_window.py" line="546"/>
+        <location filename="../../app/main_window.py" line="940"/>
         <source>Inspect {name}</source>
         <translation>分析 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="507"/>
+        <location filename="../../app/main_window.py" line="553"/>
         <source>Load a file that can run code?</source>
         <translation>要加载可能运行代码的文件吗？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="508"/>
+        <location filename="../../app/main_window.py" line="554"/>
         <source>This file can run code on your computer. Load it only if you trust its source.</source>
         <translation>此文件可以在你的计算机上运行代码。仅在你信任其来源时才加载。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="546"/>
+        <location filename="../../app/main_window.py" line="592"/>
         <source>Cannot benchmark</source>
         <translation>无法进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="550"/>
+        <location filename="../../app/main_window.py" line="596"/>
         <source>Benchmark {name} on {device}</source>
         <translation>基准测试 {name}（{device}）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="554"/>
+        <location filename="../../app/main_window.py" line="600"/>
         <source>Latency of each run — {name}</source>
         <translation>每次运行的延迟 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="570"/>
+        <location filename="../../app/main_window.py" line="616"/>
         <source>Measure quality of {name}</source>
         <translation>评估质量 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="622"/>
+        <location filename="../../app/main_window.py" line="668"/>
         <source>{technique} {name}: {label}</source>
         <translation>{technique} {name}：{label}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="655"/>
+        <location filename="../../app/main_window.py" line="701"/>
         <source>Sensitivity of {name}</source>
         <translation>敏感度 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="691"/>
+        <location filename="../../app/main_window.py" line="737"/>
         <source>Distillation — {name}</source>
         <translation>蒸馏 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="693"/>
+        <location filename="../../app/main_window.py" line="739"/>
         <source>The training loss of each step of distillation: it falls as the student learns to answer like the teacher.</source>
         <translation>蒸馏每一步的训练损失：学生学会像教师一样回答时，它会下降。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="696"/>
+        <location filename="../../app/main_window.py" line="742"/>
         <source>Recovery fine-tuning — {name}</source>
         <translation>恢复微调 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="700"/>
+        <location filename="../../app/main_window.py" line="746"/>
         <source>Training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="700"/>
+        <location filename="../../app/main_window.py" line="746"/>
         <source>Step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1228"/>
+        <location filename="../../app/main_window.py" line="1314"/>
         <source>Half as wide, trained from scratch</source>
         <translation>宽度减半，从头训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1230"/>
+        <location filename="../../app/main_window.py" line="1316"/>
         <source>Pruned by half, then distilled</source>
         <translation>先剪掉一半，再蒸馏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1232"/>
+        <location filename="../../app/main_window.py" line="1318"/>
         <source>A quarter as wide, trained from scratch</source>
         <translation>宽度为四分之一，从头训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1239"/>
+        <location filename="../../app/main_window.py" line="1325"/>
         <source>Built-in {name}</source>
         <translation>内置模型 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="698"/>
+        <location filename="../../app/main_window.py" line="744"/>
         <source>The training loss of each step of recovery fine-tuning: it falls as the pruned model learns back what it lost.</source>
         <translation>恢复微调每一步的训练损失：剪枝后的模型重新学回失去的能力时，它会下降。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="702"/>
+        <location filename="../../app/main_window.py" line="748"/>
         <source>Accuracy after each epoch</source>
         <translation>每轮之后的准确率</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="703"/>
+        <location filename="../../app/main_window.py" line="749"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="703"/>
+        <location filename="../../app/main_window.py" line="749"/>
         <source>Epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="710"/>
+        <location filename="../../app/main_window.py" line="756"/>
         <source>training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="713"/>
+        <location filename="../../app/main_window.py" line="759"/>
         <source>validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="714"/>
+        <location filename="../../app/main_window.py" line="760"/>
         <source>test</source>
         <translation>测试集</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="746"/>
+        <location filename="../../app/main_window.py" line="797"/>
         <source>{title} failed</source>
         <translation>{title} 失败</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="810"/>
+        <location filename="../../app/main_window.py" line="863"/>
         <source>Recovery was cancelled: kept the best model so far, from epoch {epoch} (chosen by validation accuracy).</source>
         <translation>恢复已取消：保留了目前最好的模型，来自第 {epoch} 轮（按验证准确率选出）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="813"/>
+        <location filename="../../app/main_window.py" line="866"/>
         <source>Recovery was cancelled before an epoch improved the model: kept the pruned model without fine-tuning.</source>
         <translation>恢复在任何一轮改进模型之前就被取消：保留了未经微调的剪枝模型。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="828"/>
+        <location filename="../../app/main_window.py" line="881"/>
         <source>Distillation was cancelled: kept the best student so far, from epoch {epoch} (chosen by validation score).</source>
         <translation>蒸馏已取消：保留了目前最好的学生模型，来自第 {epoch} 轮（按验证分数选出）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="832"/>
+        <location filename="../../app/main_window.py" line="885"/>
         <source>Keep the best student of {name}</source>
         <translation>保留 {name} 的最佳学生模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="859"/>
+        <location filename="../../app/main_window.py" line="912"/>
         <source>Distillation trains on the model&apos;s own data, and this model brings none; use `slimbench distill --data FILE` for your own data.</source>
         <translation>蒸馏使用模型自带的数据训练，而此模型没有自带数据；如要使用自己的数据，请运行 `slimbench distill --data FILE`。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="863"/>
+        <location filename="../../app/main_window.py" line="916"/>
         <source>No student can be made for this model: its architecture is not recorded.</source>
         <translation>无法为此模型生成学生模型：它的架构没有记录。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="907"/>
+        <location filename="../../app/main_window.py" line="960"/>
         <source>Fidelity lost (1 − cosine)</source>
         <translation>保真度损失 (1 − 余弦)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="913"/>
+        <location filename="../../app/main_window.py" line="966"/>
         <source>{layer} → {percent} %</source>
         <translation>{layer} → {percent} %</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="915"/>
+        <location filename="../../app/main_window.py" line="968"/>
         <source>{layer} → kept</source>
         <translation>{layer} → 保留</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="918"/>
+        <location filename="../../app/main_window.py" line="971"/>
         <source>Predictions changed</source>
         <translation>预测改变的比例</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="920"/>
+        <location filename="../../app/main_window.py" line="973"/>
         <source>Predictions changed (→ share removed)</source>
         <translation>预测改变的比例（→ 去掉的比例）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1013"/>
+        <location filename="../../app/main_window.py" line="1088"/>
         <source>original</source>
         <translation>原始模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1013"/>
+        <location filename="../../app/main_window.py" line="1088"/>
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1014"/>
+        <location filename="../../app/main_window.py" line="1089"/>
         <source>Prune</source>
         <translation>剪枝</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1014"/>
+        <location filename="../../app/main_window.py" line="1089"/>
         <source>Distil</source>
         <translation>蒸馏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1050"/>
+        <location filename="../../app/main_window.py" line="1136"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1051"/>
+        <location filename="../../app/main_window.py" line="1137"/>
         <source>Save as…</source>
         <translation>另存为…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1052"/>
+        <location filename="../../app/main_window.py" line="1138"/>
         <source>Compare selected</source>
         <translation>对比所选</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1054"/>
+        <location filename="../../app/main_window.py" line="1140"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1060"/>
+        <location filename="../../app/main_window.py" line="1146"/>
         <source>Rename variant</source>
         <translation>重命名变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1061"/>
+        <location filename="../../app/main_window.py" line="1147"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1067"/>
+        <location filename="../../app/main_window.py" line="1153"/>
         <source>Cannot rename</source>
         <translation>无法重命名</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1091"/>
+        <location filename="../../app/main_window.py" line="1177"/>
         <source>Save variant</source>
         <translation>保存变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1093"/>
+        <location filename="../../app/main_window.py" line="1179"/>
         <source>PyTorch model (*.pt)</source>
         <translation>PyTorch 模型 (*.pt)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1113"/>
+        <location filename="../../app/main_window.py" line="1199"/>
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1135"/>
-        <location filename="../../app/main_window.py" line="1143"/>
+        <location filename="../../app/main_window.py" line="1221"/>
+        <location filename="../../app/main_window.py" line="1229"/>
         <source>{params} parameters</source>
         <translation>参数量 {params}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1139"/>
+        <location filename="../../app/main_window.py" line="1225"/>
         <source>{flops} per prediction</source>
         <translation>每次预测 {flops}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1144"/>
+        <location filename="../../app/main_window.py" line="1230"/>
         <source>source: {source}</source>
         <translation>来源：{source}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1147"/>
+        <location filename="../../app/main_window.py" line="1233"/>
         <source>{ms:.2f} ms on {device} ({dtype}, batch {batch})</source>
         <translation>{device} 上 {ms:.2f} ms（{dtype}，批大小 {batch}）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1151"/>
+        <location filename="../../app/main_window.py" line="1237"/>
         <source>{accuracy:.1f} % accurate on {data}</source>
         <translation>在 {data} 上准确率 {accuracy:.1f} %</translation>
+    </message>
+</context>
+<context>
+    <name>PipelineEditor</name>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="360"/>
+        <source>The model every step starts from.</source>
+        <extracomment>The editor&apos;s modes, in the order of the switch. Step techniques, in the order of the Add buttons. The options each step form shows as its own controls; the others keep their defaults or go in the step&apos;s &quot;Advanced options&quot; field. The options a newly added step writes out, so the saved file says what was chosen. Students offered in the distil form (the field also takes zoo:NAME and file:PATH). The quantize form&apos;s compile choices and the option value each one writes. The step a first distillation gets as its student (there is no model before it). Width of the form labels in pixels, so the fields of every form line up. The user pressed Run on a valid recipe: (Recipe). The user pressed Cancel while a recipe runs. The user changed something in the form (not emitted by set_recipe and the like). Per step (by identity), why its advanced options cannot be read.</extracomment>
+        <translation>所有步骤的起始模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="373"/>
+        <source>&amp;Open recipe…</source>
+        <translation>打开配方(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="375"/>
+        <source>Read a recipe from a .toml file.</source>
+        <translation>从 .toml 文件读取配方。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="376"/>
+        <source>&amp;Save recipe…</source>
+        <translation>保存配方(&amp;S)…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="379"/>
+        <source>Write this recipe to a .toml file; `slimbench run FILE` runs it headless.</source>
+        <translation>将此配方写入 .toml 文件；用 `slimbench run FILE` 可在无界面模式下运行它。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="381"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="383"/>
+        <source>Stops the running recipe after its current step.</source>
+        <translation>在当前步骤完成后停止正在运行的配方。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="384"/>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="387"/>
+        <source>Runs every step and measures each result on the ticked devices.</source>
+        <translation>运行每个步骤，并在勾选的设备上测量每个结果。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="433"/>
+        <source>Steps, in order</source>
+        <translation>步骤（按顺序）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="439"/>
+        <source>Each step works on the model the step before produced. Select a step to change it.</source>
+        <translation>每个步骤都处理上一步生成的模型。选中某个步骤即可修改它。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="444"/>
+        <source>Add pruning</source>
+        <translation>添加剪枝</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="445"/>
+        <source>Add distillation</source>
+        <translation>添加蒸馏</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="446"/>
+        <source>Add quantization</source>
+        <translation>添加量化</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="459"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="461"/>
+        <source>Removes the selected step.</source>
+        <translation>移除所选步骤。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="462"/>
+        <source>Move up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="464"/>
+        <source>Runs the selected step one place earlier.</source>
+        <translation>将所选步骤提前一位运行。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="465"/>
+        <source>Move down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="467"/>
+        <source>Runs the selected step one place later.</source>
+        <translation>将所选步骤推后一位运行。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="485"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1218"/>
+        <source>Selected step</source>
+        <translation>所选步骤</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="489"/>
+        <source>Add a step with the buttons on the left, then select it to change its settings.</source>
+        <translation>用左侧的按钮添加步骤，然后选中它来修改设置。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="570"/>
+        <source>(automatic)</source>
+        <translation>（自动）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="571"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="572"/>
+        <source>A short label for the variant this step makes, shown in the results. Empty: made from the settings.</source>
+        <translation>此步骤生成的变体的简短名称，显示在结果中。留空则根据设置自动生成。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="578"/>
+        <source>Advanced options</source>
+        <translation>高级选项</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="615"/>
+        <source>Method</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="616"/>
+        <source>What is removed: whole channels (smaller and faster) or single weights (only sparser).</source>
+        <translation>移除的对象：整个通道（更小、更快）或单个权重（只是更稀疏）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="622"/>
+        <source>The share removed: 0.5 removes half of the channels (structured) or of the weights (unstructured).</source>
+        <translation>移除的比例：0.5 即移除一半的通道（结构化）或权重（非结构化）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="625"/>
+        <source>Amount</source>
+        <translation>比例</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="630"/>
+        <source>Importance</source>
+        <translation>重要性</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="631"/>
+        <source>How to decide what matters least, and so what is removed first.</source>
+        <translation>如何判断哪些部分最不重要，从而决定先移除什么。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="635"/>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="636"/>
+        <source> epochs</source>
+        <translation> 轮</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="637"/>
+        <source>Retrain afterwards</source>
+        <translation>剪枝后再训练</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="638"/>
+        <source>Epochs of fine-tuning after pruning, to win back quality. None: keep the pruned model as it is (a distillation step can follow instead).</source>
+        <translation>剪枝后微调的轮数，用于挽回质量。无：剪枝后的模型保持原样（也可以改为在后面接一个蒸馏步骤）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="641"/>
+        <source>Learn from the original while retraining</source>
+        <translation>再训练时向原始模型学习</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="645"/>
+        <source>The pruned model learns to give the original&apos;s answers as well as the labels (knowledge distillation); usually keeps more quality.</source>
+        <translation>剪枝后的模型既学习标签，也学习给出与原始模型相同的答案（知识蒸馏）；通常能保留更多质量。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="680"/>
+        <source>Student</source>
+        <translation>学生模型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="681"/>
+        <source>The model that learns: previous (the step before&apos;s result), width:0.5 (half as wide), pruned:0.5 (the original, half its channels pruned) or zoo:NAME.</source>
+        <translation>进行学习的模型：previous（上一步的结果）、width:0.5（宽度减半）、pruned:0.5（剪掉一半通道的原始模型）或 zoo:NAME。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="692"/>
+        <source>Teacher</source>
+        <translation>教师模型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="693"/>
+        <source>The model whose answers the student learns to give: usually the original, unpruned one.</source>
+        <translation>学生模型要学着给出与之相同答案的模型：通常是未经剪枝的原始模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="698"/>
+        <source>Epochs</source>
+        <translation>训练轮数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="699"/>
+        <source>Passes over the training data. Training stops early when the validation score stops improving.</source>
+        <translation>遍历训练数据的次数。验证分数不再提高时会提前停止训练。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="704"/>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="705"/>
+        <source>Softens the teacher&apos;s answers so the student also learns which wrong answers are nearly right. 2 to 6 works for most models.</source>
+        <translation>软化教师模型的答案，让学生模型也能学到哪些错误答案其实接近正确。大多数模型取 2 到 6 即可。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="710"/>
+        <source>Teacher weight (alpha)</source>
+        <translation>教师权重 (alpha)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="711"/>
+        <source>How much the teacher&apos;s answers count against the labels: 1 learns only from the teacher, 0 only from the labels.</source>
+        <translation>教师模型的答案相对于标签的权重：1 表示只向教师模型学习，0 表示只学标签。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="750"/>
+        <source>Scheme</source>
+        <translation>方案</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="751"/>
+        <source>How the model&apos;s numbers are stored after quantization. Hover over an entry to read what it is good for.</source>
+        <translation>量化后模型数值的存储方式。将鼠标悬停在选项上可查看其适用场景。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="761"/>
+        <source>Compile</source>
+        <translation>编译</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="762"/>
+        <source>torch.compile turns the quantized model into optimised code; most of int8&apos;s speed-up comes from it. Automatic: on where it pays off.</source>
+        <translation>torch.compile 把量化后的模型转换为优化过的代码；int8 的大部分加速来自于此。自动：在能带来收益时开启。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="774"/>
+        <source>Automatic search</source>
+        <translation>自动搜索</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="780"/>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="781"/>
+        <source>The device the targets are measured on; the other ticked devices are measured too.</source>
+        <translation>用来衡量目标的设备；其他勾选的设备也会一并测量。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="802"/>
+        <source>Latency at most</source>
+        <translation>延迟不超过</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="802"/>
+        <source> ms</source>
+        <translation> ms</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="803"/>
+        <source>Keep variants whose median time for one batch is at most this, on the device above.</source>
+        <translation>保留在上述设备上单批用时中位数不超过此值的变体。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="806"/>
+        <source>Size at most</source>
+        <translation>大小不超过</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="806"/>
+        <source> MB</source>
+        <translation> MB</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="807"/>
+        <source>Keep variants whose saved file is at most this big.</source>
+        <translation>保留保存后的文件不超过此大小的变体。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="811"/>
+        <source>Retraining epochs</source>
+        <translation>再训练轮数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="812"/>
+        <source>Epochs of recovery or distillation each pruned candidate gets. More keeps more quality and takes longer.</source>
+        <translation>每个剪枝候选进行恢复训练或蒸馏的轮数。越多保留的质量越多，耗时也越长。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="819"/>
+        <source>Search</source>
+        <translation>搜索范围</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="820"/>
+        <source>How many candidates to try: a small search takes minutes, a wide one tries more pruning amounts and chains.</source>
+        <translation>要尝试多少个候选：小范围搜索只需几分钟，大范围搜索会尝试更多剪枝比例和步骤组合。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="824"/>
+        <source>Turn on at least one target. The variants on the trade-off frontier (none both faster and better) come back.</source>
+        <translation>至少开启一个目标。搜索会返回处于最佳权衡的变体（没有其他变体比它们既更快又更好）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="841"/>
+        <source>Measure and judge</source>
+        <translation>测量与评判</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="844"/>
+        <source>Measure on</source>
+        <translation>测量设备</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="852"/>
+        <source>Every variant is measured on each ticked device, with the same inputs.</source>
+        <translation>每个变体都会用相同的输入在每台勾选的设备上测量。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="885"/>
+        <source>Keep at least</source>
+        <translation>至少保留</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="885"/>
+        <source>of the original&apos;s accuracy</source>
+        <translation>的原始准确率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="886"/>
+        <source>Variants whose accuracy on labelled test data falls below this share of the original&apos;s are marked as failing the floor.</source>
+        <translation>在带标签的测试数据上，准确率低于原始模型这一比例的变体会被标记为未达质量下限。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="889"/>
+        <source>Agree with the original on at least</source>
+        <translation>至少在</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="889"/>
+        <source>of predictions</source>
+        <translation>的预测上与原始模型一致</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="890"/>
+        <source>Variants that give the original&apos;s top answer less often than this are marked as failing the floor. Needs no labels.</source>
+        <translation>与原始模型给出相同首选答案的比例低于此值的变体会被标记为未达质量下限。无需标签。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="900"/>
+        <source>(made from the steps)</source>
+        <translation>（根据步骤生成）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="901"/>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="903"/>
+        <source>Latency is measured on batches of this many inputs.</source>
+        <translation>测量延迟时每批包含这么多个输入。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="906"/>
+        <source>Recipe name</source>
+        <translation>配方名称</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="908"/>
+        <source>A title for the report and the results; optional.</source>
+        <translation>报告和结果的标题；可不填。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="921"/>
+        <source>Quality floor</source>
+        <translation>质量下限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="922"/>
+        <source>The least quality a variant may keep.</source>
+        <translation>变体至少要保留的质量。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="956"/>
+        <source>Model: {model}</source>
+        <translation>模型：{model}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="958"/>
+        <source>No model yet: load one first.</source>
+        <translation>还没有模型：请先加载一个。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="987"/>
+        <source>{name} (not found here)</source>
+        <translation>{name}（本机没有）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="993"/>
+        <source>The recipe names this device, but this computer does not have it.</source>
+        <translation>配方指定了此设备，但这台计算机上没有。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1026"/>
+        <source>Load a model first: the recipe needs a model to start from.</source>
+        <translation>请先加载模型：配方需要一个起始模型。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1030"/>
+        <source>Tick at least one device to measure on.</source>
+        <translation>请至少勾选一台用于测量的设备。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1035"/>
+        <source>Turn on a target for the automatic search: a latency, a size or both.</source>
+        <translation>请为自动搜索开启目标：延迟、大小或两者都开启。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1048"/>
+        <source>Add at least one step (pruning, distillation or quantization) to the chain.</source>
+        <translation>请在步骤链中至少添加一个步骤（剪枝、蒸馏或量化）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1053"/>
+        <source>Step {index}, advanced options: {error}</source>
+        <translation>第 {index} 步，高级选项：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1066"/>
+        <source>The recipe</source>
+        <translation>配方</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1190"/>
+        <source>This chain</source>
+        <translation>此步骤链</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1226"/>
+        <source>Step {index}</source>
+        <translation>第 {index} 步</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1301"/>
+        <source>2:4 sparsity always removes two of every four weights (0.5).</source>
+        <translation>2:4 稀疏总是每 4 个权重移除 2 个（0.5）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1417"/>
+        <source>Other options as TOML, e.g.
+{lines}</source>
+        <translation>其他选项，用 TOML 格式填写，例如：
+{lines}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1423"/>
+        <source>Options without a field above, one per line as TOML (key = value). Anything left out keeps its default:
+{names}</source>
+        <translation>上方没有对应字段的选项，用 TOML 格式每行写一个（key = value）。未填写的选项保持默认值：
+{names}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1445"/>
+        <source>not valid TOML ({problem}).</source>
+        <translation>不是有效的 TOML（{problem}）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1450"/>
+        <source>{key} has its own field above.</source>
+        <translation>{key} 在上方有单独的字段。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1453"/>
+        <source>{key} is not an option of {technique}.</source>
+        <translation>{key} 不是 {technique} 的选项。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1530"/>
+        <source>The recipe cannot be saved to {path}: {reason}.</source>
+        <translation>无法将配方保存到 {path}：{reason}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1538"/>
+        <source>Open recipe</source>
+        <translation>打开配方</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1539"/>
+        <source>Recipes (*.toml);;All files (*)</source>
+        <translation>配方 (*.toml);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1552"/>
+        <source>Save recipe</source>
+        <translation>保存配方</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1552"/>
+        <source>Recipes (*.toml)</source>
+        <translation>配方 (*.toml)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="1561"/>
+        <source>Recipe</source>
+        <translation>配方</translation>
+    </message>
+</context>
+<context>
+    <name>RecipeWorkflow</name>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="68"/>
+        <source>Recipe: {title}</source>
+        <extracomment>Variant ids in the order the comparison lists them (names can repeat across runs).</extracomment>
+        <translation>配方：{title}</translation>
+    </message>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="126"/>
+        <source>Recipe finished; report in {folder}</source>
+        <translation>配方运行完成；报告位于 {folder}</translation>
+    </message>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="130"/>
+        <source>Meets the target: {names}</source>
+        <translation>达到目标：{names}</translation>
+    </message>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="131"/>
+        <source>No candidate meets the target and the floor.</source>
+        <translation>没有候选能同时达到目标和质量下限。</translation>
+    </message>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="159"/>
+        <source>Compare {count} variants on {devices}</source>
+        <translation>在 {devices} 上对比 {count} 个变体</translation>
+    </message>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="175"/>
+        <source>Export the report to a folder</source>
+        <translation>将报告导出到文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="185"/>
+        <source>Slimbench comparison</source>
+        <translation>Slimbench 对比</translation>
+    </message>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="190"/>
+        <source>Drawing the charts and writing the report</source>
+        <translation>正在绘制图表并写出报告</translation>
+    </message>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="194"/>
+        <source>Export report to {folder}</source>
+        <translation>导出报告到 {folder}</translation>
+    </message>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="216"/>
+        <source>Layer differences: {a} vs {b}</source>
+        <translation>逐层差异：{a} 与 {b}</translation>
+    </message>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="249"/>
+        <source>Report written to {path}</source>
+        <translation>报告已写入 {path}</translation>
     </message>
 </context>
 <context>
@@ -2035,52 +2948,52 @@
 <context>
     <name>TradeoffScatter</name>
     <message>
-        <location filename="../../widgets/charts.py" line="838"/>
+        <location filename="../../widgets/charts.py" line="853"/>
         <source>Latency (ms), lower is faster</source>
         <translation>延迟 (ms)，越低越快</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="841"/>
+        <location filename="../../widgets/charts.py" line="856"/>
         <source>{quality} (%), higher is better</source>
         <translation>{quality} (%)，越高越好</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="844"/>
+        <location filename="../../widgets/charts.py" line="859"/>
         <source>Each dot is one version of the model. Further left is faster, higher is more accurate, and a bigger dot is a bigger model. The dashed line joins the versions that no other version beats on both speed and quality: the best trade-offs, shown in bold.</source>
         <translation>每个点是模型的一个版本。越靠左越快，越靠上越准确，点越大模型越大。虚线连接的是在速度和质量上都没有被其他版本同时超越的版本，即最佳权衡，以粗体显示。</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="858"/>
+        <location filename="../../widgets/charts.py" line="873"/>
         <source>Bigger dots are bigger models. Ringed dots, joined by the dashed line, are the best trade-offs.</source>
         <translation>点越大，模型越大。带圆环并由虚线相连的点是最佳权衡。</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="865"/>
+        <location filename="../../widgets/charts.py" line="880"/>
         <source>No models to compare yet.</source>
         <translation>还没有可对比的模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="868"/>
+        <location filename="../../widgets/charts.py" line="883"/>
         <source>Not shown, not measured yet: {names}</source>
         <translation>尚未测量，未显示：{names}</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="945"/>
+        <location filename="../../widgets/charts.py" line="960"/>
         <source>Latency: {value}</source>
         <translation>延迟：{value}</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="951"/>
+        <location filename="../../widgets/charts.py" line="966"/>
         <source>{quality}: {value}</source>
         <translation>{quality}：{value}</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="958"/>
+        <location filename="../../widgets/charts.py" line="973"/>
         <source>Size: {value}</source>
         <translation>大小：{value}</translation>
     </message>
     <message>
-        <location filename="../../widgets/charts.py" line="964"/>
+        <location filename="../../widgets/charts.py" line="979"/>
         <source>Device: {device}</source>
         <translation>设备：{device}</translation>
     </message>
@@ -2192,6 +3105,19 @@
         <location filename="../../widgets/zoo_gallery.py" line="434"/>
         <source>Models you opened before. Double-click one, or press Enter, to open it again.</source>
         <translation>你以前打开过的模型。双击或按 Enter 键即可再次打开。</translation>
+    </message>
+</context>
+<context>
+    <name>window</name>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="117"/>
+        <source>Inspect {name}</source>
+        <translation>分析 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/recipe_workflow.py" line="236"/>
+        <source>{title} failed</source>
+        <translation>{title} 失败</translation>
     </message>
 </context>
 </TS>
