@@ -40,6 +40,30 @@ def model_spec(variant: Variant) -> str:
     return str(variant.handle.location)
 
 
+def record_measurements(variant: Variant, record: Any, comparison: Any) -> None:
+    """Keep a comparison's timings as the variant's benchmarks, so the variants list and the
+    charts show them (the first device's last: it is the one shown)."""
+    from slimbench.engine.measure import BenchResult
+
+    for device in reversed([d.name for d in comparison.devices]):
+        measured = record.by_device.get(device)
+        if measured is None or measured.error or not measured.latency_ms:
+            continue
+        roofline = measured.roofline
+        variant.record_benchmark(BenchResult(
+            device=device, dtype=measured.dtype, batch_size=comparison.batch_size,
+            threads=comparison.threads or 0, compile=measured.compiled,
+            latency_ms=dict(measured.latency_ms), throughput_per_s=measured.throughput_per_s or 0.0,
+            peak_memory_bytes=measured.peak_memory_bytes,
+            peak_memory_kind="cuda-allocator" if measured.peak_memory_bytes else "not measured",
+            samples_ms=[],
+            flops_per_batch=(None if not record.flops_per_sample
+                             else record.flops_per_sample * comparison.batch_size),
+            achieved_flops_per_s=None if roofline is None else roofline.achieved_flops_per_s,
+            notes=["Measured side by side with the other variants by a comparison."],
+        ))
+
+
 class RecipeWorkflow(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -94,6 +118,7 @@ class RecipeWorkflow(QObject):
             parent = window.workspace.add(result.original, name=result.original.name)
         ids = {result.comparison.reference: parent.id}
         records = {r.name: r for r in result.comparison.variants}
+        record_measurements(parent, records[result.comparison.reference], result.comparison)
         device = result.comparison.devices[0].name if result.comparison.devices else "cpu"
         for name, handle in result.variants:
             if name == result.comparison.reference:
@@ -104,6 +129,7 @@ class RecipeWorkflow(QObject):
                                            parent=parent_of, technique=record_of.technique)
             ids[name] = variant.id
             variant.notes = list(record_of.notes)
+            record_measurements(variant, record_of, result.comparison)
             measured = record_of.by_device.get(device)
             if measured is not None and not measured.error:
                 variant.accuracy = measured.accuracy
@@ -241,6 +267,11 @@ class RecipeWorkflow(QObject):
         elif record.kind == "compare":
             self.comparison = record.result
             self._compared = dict(getattr(self, "_pending_names", {}))
+            for measured in record.result.variants:
+                variant = self._variant_named(measured.name)
+                if variant is not None:
+                    record_measurements(variant, measured, record.result)
+            window._refresh_variants()
             window.comparison_page.set_comparison(record.result)
             window.tabs.setCurrentWidget(window.comparison_page)
         elif record.kind == "report":

@@ -88,6 +88,9 @@ def test_a_recipe_run_from_the_editor_adds_its_variants_and_a_report(
     original, pruned, quantized = list(window.workspace)
     assert pruned.parent == original.id and quantized.parent == pruned.id
     assert quantized.saved_to is not None and Path(quantized.saved_to).is_file()
+    # The comparison's timings show in the variants list and the trade-off chart.
+    assert all(variant.latest_benchmark() is not None for variant in window.workspace)
+    assert window.variants.item(2, 4).text().endswith("ms")
     assert window.tabs.currentWidget() is window.comparison_page
     comparison = window.comparison_page.table.comparison()
     assert [v.name for v in comparison.variants] == [

@@ -68,6 +68,16 @@ def candidate_chains(original: ModelHandle, recipe: Recipe) -> list[list[Step]]:
     return chains
 
 
+def flops_of(handle: ModelHandle) -> int | None:
+    from slimbench.engine.measure import make_batch
+    from slimbench.engine.prune.metrics import flops_per_batch
+
+    try:
+        return flops_per_batch(handle.module, make_batch(handle, 1))
+    except Exception:
+        return None
+
+
 def chain_name(steps: list[Step]) -> str:
     return " + ".join(step.describe() for step in steps)
 
@@ -96,7 +106,10 @@ def auto_search_job(
         raise RecipeError("This recipe has no [auto] table.")
     chains = candidate_chains(original, recipe)
     done: dict[str, StepOutcome] = {}
-    finals: list[tuple[list[Step], StepOutcome]] = []
+    finals: list[tuple[int, list[Step], StepOutcome]] = []
+    #: The float model each chain quantizes: FLOP counters cannot see int8 layers, and the
+    #: candidate's parent in the comparison is the original, not its own pruned model.
+    float_models: dict[int, ModelHandle] = {}
     failures: list[dict[str, str]] = []
     total = sum(len(chain) for chain in chains) + 1
     count = 0
@@ -105,6 +118,8 @@ def auto_search_job(
         model, previous_file, outcome = original, None, None
         try:
             for index, step in enumerate(chain, 1):
+                if step.technique == "quantize":
+                    float_models[number] = model
                 key = fingerprint(recipe.model, chain[:index])
                 count += 1
                 yield Progress(count, total, f"Candidate {number} of {len(chains)}: "
@@ -121,18 +136,20 @@ def auto_search_job(
             failures.append({"name": chain_name(chain), "error": str(error)})
             continue
         assert outcome is not None
-        finals.append((chain, outcome))
+        finals.append((number, chain, outcome))
     if not finals:
         raise RecipeError("No candidate could be made: "
                           + "; ".join(f"{f['name']}: {f['error']}" for f in failures))
     devices = [auto.device] + [d for d in recipe.devices if d != auto.device]
     variants = [VariantInput(ORIGINAL, original)]
-    for chain, outcome in finals:
+    for number, chain, outcome in finals:
+        float_model = float_models.get(number)
         variants.append(VariantInput(
             chain_name(chain), outcome.handle, technique="+".join(s.technique for s in chain),
             parent=ORIGINAL, steps=[s.describe() for s in chain],
             file=_relative(outcome.output, report_dir), notes=outcome.notes,
             history=outcome.history,
+            flops_per_sample=None if float_model is None else flops_of(float_model),
         ))
     yield Progress(total - 1, total, f"Measuring {len(variants)} variants side by side")
     comparison = yield from compare_job(variants, compare_config(recipe, devices))
