@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from slimbench.widgets.charts import format_latency, format_points, format_ratio, format_value
+from slimbench.widgets.form_controls import blend
 from slimbench.widgets.formatting import (
     DASH,
     format_bytes,
@@ -75,6 +76,8 @@ FRONTIER_MARK = "★"
 #: The widest the steps column starts out, in pixels (the tooltip has the whole chain).
 MAX_STEPS_WIDTH = 190
 
+translate = QCoreApplication.translate
+
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
@@ -83,18 +86,6 @@ _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
 #: The invisible root: the parent of every row.
 _ROOT = QModelIndex()
-
-
-def _translate(text: str, disambiguation: str | None = None) -> str:
-    return QCoreApplication.translate("ComparisonTable", text, disambiguation)
-
-
-def _blend(base: QColor, tint: QColor, amount: float) -> QColor:
-    return QColor(
-        round(base.red() + (tint.red() - base.red()) * amount),
-        round(base.green() + (tint.green() - base.green()) * amount),
-        round(base.blue() + (tint.blue() - base.blue()) * amount),
-    )
 
 
 def _known(value: float | None) -> bool:
@@ -110,7 +101,7 @@ def format_rate(per_second: float | None) -> str:
         return DASH
     assert per_second is not None
     text = format_count(round(per_second)) if per_second >= 1000 else format_value(per_second)
-    return text + _translate("/s", "per second")
+    return text + translate("ComparisonTable", "/s", "per second")
 
 
 def format_flop_rate(per_second: float | None) -> str:
@@ -118,56 +109,67 @@ def format_flop_rate(per_second: float | None) -> str:
     if not _known(per_second):
         return DASH
     assert per_second is not None
-    return format_flops(round(per_second)) + _translate("/s", "per second")
+    return format_flops(round(per_second)) + translate("ComparisonTable", "/s", "per second")
 
 
 def column_title(kind: str) -> str:
     titles = {
-        "variant": _translate("Variant"),
-        "steps": _translate("Steps"),
-        "params": _translate("Parameters"),
-        "size": _translate("Size"),
-        "latency": _translate("Latency"),
-        "throughput": _translate("Throughput"),
-        "roofline": _translate("Roofline"),
-        "accuracy": _translate("Accuracy"),
-        "agreement": _translate("Agreement"),
+        "variant": translate("ComparisonTable", "Variant"),
+        "steps": translate("ComparisonTable", "Steps"),
+        "params": translate("ComparisonTable", "Parameters"),
+        "size": translate("ComparisonTable", "Size"),
+        "latency": translate("ComparisonTable", "Latency"),
+        "throughput": translate("ComparisonTable", "Throughput"),
+        "roofline": translate("ComparisonTable", "Roofline"),
+        "accuracy": translate("ComparisonTable", "Accuracy"),
+        "agreement": translate("ComparisonTable", "Agreement"),
     }
     return titles[kind]
 
 
 def column_explanation(kind: str) -> str:
     texts = {
-        "variant": _translate(
+        "variant": translate(
+            "ComparisonTable",
             "The variant's name. ★: on the trade-off frontier of a device (no other variant is "
-            "both faster and better there). The reference is in bold."
+            "both faster and better there). The reference is in bold.",
         ),
-        "steps": _translate("The techniques that made the variant from the original, in order."),
-        "params": _translate(
-            "Parameters in the model; the second line is the share of the reference's."
+        "steps": translate(
+            "ComparisonTable",
+            "The techniques that made the variant from the original, in order.",
         ),
-        "size": _translate(
-            "The saved file's real size; the second line is the share of the reference's."
+        "params": translate(
+            "ComparisonTable",
+            "Parameters in the model; the second line is the share of the reference's.",
         ),
-        "latency": _translate(
+        "size": translate(
+            "ComparisonTable",
+            "The saved file's real size; the second line is the share of the reference's.",
+        ),
+        "latency": translate(
+            "ComparisonTable",
             "Median time for one batch, after warm-up; the second line is the share of the "
-            "reference's time (0.25× is four times faster). Lower is better."
+            "reference's time (0.25× is four times faster). Lower is better.",
         ),
-        "throughput": _translate(
+        "throughput": translate(
+            "ComparisonTable",
             "Inputs handled per second; the second line compares with the reference. Higher is "
-            "better."
+            "better.",
         ),
-        "roofline": _translate(
+        "roofline": translate(
+            "ComparisonTable",
             "How close the model comes to what this device could do for it: the share of the "
             "attainable speed, limited either by the device's arithmetic peak (compute bound) "
-            "or by how fast it moves the model's bytes (memory bound)."
+            "or by how fast it moves the model's bytes (memory bound).",
         ),
-        "accuracy": _translate(
+        "accuracy": translate(
+            "ComparisonTable",
             "Share of the labelled test examples the variant gets right; the second line is the "
-            "difference to the reference in percentage points."
+            "difference to the reference in percentage points.",
         ),
-        "agreement": _translate(
-            "How often the variant gives the reference's top answer (needs no labels)."
+        "agreement": translate(
+            "ComparisonTable",
+            "How often the variant gives the reference's top answer (needs no labels).",
         ),
     }
     return texts[kind]
@@ -175,8 +177,8 @@ def column_explanation(kind: str) -> str:
 
 def bound_label(bound: str) -> str:
     labels = {
-        "compute": _translate("compute bound"),
-        "memory": _translate("memory bound"),
+        "compute": translate("ComparisonTable", "compute bound"),
+        "memory": translate("ComparisonTable", "memory bound"),
     }
     return labels.get(bound, bound)
 
@@ -187,12 +189,14 @@ def floor_description(floor: dict[str, float | None]) -> str:
     accuracy = floor.get("accuracy_ratio")
     agreement = floor.get("top1_agreement")
     if accuracy is not None:
-        parts.append(_translate("keep at least {share} of the reference's accuracy").format(
-            share=format_percent(accuracy)))
+        parts.append(translate(
+            "ComparisonTable", "keep at least {share} of the reference's accuracy"
+        ).format(share=format_percent(accuracy)))
     if agreement is not None:
-        parts.append(_translate("agree with it on at least {share} of predictions").format(
-            share=format_percent(agreement)))
-    return _translate(" and ").join(parts)
+        parts.append(translate(
+            "ComparisonTable", "agree with it on at least {share} of predictions"
+        ).format(share=format_percent(agreement)))
+    return translate("ComparisonTable", " and ").join(parts)
 
 
 def fastest_devices(comparison: Comparison) -> list[str]:
@@ -211,23 +215,24 @@ def fastest_devices(comparison: Comparison) -> list[str]:
             timed.append((measurement.latency_ms["median"], device.name))
         timed.sort()
         if not timed:
-            lines.append(_translate("{variant}: no device could run it.").format(
+            lines.append(translate("ComparisonTable", "{variant}: no device could run it.").format(
                 variant=record.name))
         elif len(timed) == 1:
-            lines.append(_translate("{variant}: runs only on {device}.").format(
+            lines.append(translate("ComparisonTable", "{variant}: runs only on {device}.").format(
                 variant=record.name, device=timed[0][1]))
         else:
             (best, device), (second, other) = timed[0], timed[1]
             ratio = second / best if best > 0 else math.inf
             if ratio < 1.05:
-                lines.append(
-                    _translate("{variant}: about as fast on {device} as on {other}.").format(
-                        variant=record.name, device=device, other=other))
+                lines.append(translate(
+                    "ComparisonTable", "{variant}: about as fast on {device} as on {other}."
+                ).format(variant=record.name, device=device, other=other))
             else:
-                lines.append(
-                    _translate("{variant}: fastest on {device}, {ratio} faster than on "
-                               "{other}.").format(variant=record.name, device=device,
-                                                  ratio=format_ratio(ratio), other=other))
+                lines.append(translate(
+                    "ComparisonTable",
+                    "{variant}: fastest on {device}, {ratio} faster than on {other}.",
+                ).format(variant=record.name, device=device, ratio=format_ratio(ratio),
+                         other=other))
     return lines
 
 
@@ -368,19 +373,24 @@ class ComparisonModel(QAbstractTableModel):
             on = [device for device, names in comparison.frontier.items() if record.name in names]
             lines = [record.name]
             if self._is_reference(record):
-                lines.append(_translate("The reference: every ratio and the agreement are "
-                                        "measured against it."))
+                lines.append(translate(
+                    "ComparisonTable",
+                    "The reference: every ratio and the agreement are measured against it.",
+                ))
             if on:
-                lines.append(_translate("On the trade-off frontier on {devices}: no other "
-                                        "variant is both faster and better there.").format(
-                    devices=_translate(", ").join(on)))
+                lines.append(translate(
+                    "ComparisonTable",
+                    "On the trade-off frontier on {devices}: no other "
+                    "variant is both faster and better there.",
+                ).format(devices=translate("ComparisonTable", ", ").join(on)))
             if record.parent:
-                lines.append(_translate("Made from {parent}.").format(parent=record.parent))
+                lines.append(translate("ComparisonTable", "Made from {parent}.").format(
+                    parent=record.parent))
             if record.file:
-                lines.append(_translate("File: {file}").format(file=record.file))
+                lines.append(translate("ComparisonTable", "File: {file}").format(file=record.file))
             lines.extend(record.notes)
             text = (f"{FRONTIER_MARK} " if on else "") + record.name
-            detail = _translate("reference") if self._is_reference(record) else ""
+            detail = translate("ComparisonTable", "reference") if self._is_reference(record) else ""
             return Cell(text, detail, record.name.lower(), "\n".join(lines), numeric=False)
         if kind == "steps":
             steps = " → ".join(record.steps) if record.steps else record.technique
@@ -388,24 +398,28 @@ class ComparisonModel(QAbstractTableModel):
             return Cell(steps, "", steps.lower(), tooltip, numeric=False)
         if kind == "params":
             total = record.params_total
-            lines = [_translate("{count} parameters").format(count=f"{total:,}")]
+            lines = [translate("ComparisonTable", "{count} parameters").format(count=f"{total:,}")]
             if record.params_nonzero and record.params_nonzero < total:
                 zero = 1 - record.params_nonzero / total if total else 0.0
-                lines.append(_translate("{nonzero} of them nonzero ({zero} zero: the dense size "
-                                        "and speed do not change).").format(
-                    nonzero=f"{record.params_nonzero:,}", zero=format_percent(zero)))
+                lines.append(translate(
+                    "ComparisonTable",
+                    "{nonzero} of them nonzero ({zero} zero: the dense size "
+                    "and speed do not change).",
+                ).format(nonzero=f"{record.params_nonzero:,}", zero=format_percent(zero)))
             ratio = self._ratio(total, reference.params_total if reference else None, record)
             if ratio:
-                lines.append(_translate("{ratio} the reference's parameters.").format(
-                    ratio=ratio))
+                lines.append(translate(
+                    "ComparisonTable", "{ratio} the reference's parameters."
+                ).format(ratio=ratio))
             return Cell(format_count(total), ratio, total, "\n".join(lines))
         # size
         size = record.size_bytes
         ratio = self._ratio(size, reference.size_bytes if reference else None, record)
-        lines = [_translate("{size} saved ({bytes} bytes).").format(
+        lines = [translate("ComparisonTable", "{size} saved ({bytes} bytes).").format(
             size=format_bytes(size), bytes=f"{size:,}")]
         if ratio:
-            lines.append(_translate("{ratio} the reference's size.").format(ratio=ratio))
+            lines.append(translate("ComparisonTable", "{ratio} the reference's size.").format(
+                ratio=ratio))
         return Cell(format_bytes(size), ratio, size, "\n".join(lines))
 
     def _device_cell(self, record: VariantRecord, kind: str, device: str) -> Cell:
@@ -413,12 +427,13 @@ class ComparisonModel(QAbstractTableModel):
         assert comparison is not None
         measurement = record.by_device.get(device)
         if measurement is None:
-            return Cell(DASH, tooltip=_translate("Not measured on {device}.").format(
-                device=device))
+            return Cell(DASH, tooltip=translate(
+                "ComparisonTable", "Not measured on {device}."
+            ).format(device=device))
         if measurement.error:
-            return Cell(NOT_AVAILABLE, tooltip=_translate("Could not run on {device}: "
-                                                          "{error}").format(
-                device=device, error=measurement.error), error=True)
+            return Cell(NOT_AVAILABLE, tooltip=translate(
+                "ComparisonTable", "Could not run on {device}: {error}"
+            ).format(device=device, error=measurement.error), error=True)
         reference = self._reference()
         reference_measurement = reference.by_device.get(device) if reference else None
         value = self._device_value(measurement, kind)
@@ -428,104 +443,128 @@ class ComparisonModel(QAbstractTableModel):
             return self._latency_cell(record, measurement, value, reference_value, batch)
         if kind == "throughput":
             ratio = self._ratio(value, reference_value, record)
-            lines = [_translate("{rate} inputs per second at a batch of {batch}.").format(
-                rate=format_rate(value), batch=batch)]
+            lines = [translate(
+                "ComparisonTable", "{rate} inputs per second at a batch of {batch}."
+            ).format(rate=format_rate(value), batch=batch)]
             large = measurement.throughput_large_batch_per_s
             if _known(large) and comparison.large_batch:
-                lines.append(_translate("{rate} at a batch of {batch}.").format(
+                lines.append(translate("ComparisonTable", "{rate} at a batch of {batch}.").format(
                     rate=format_rate(large), batch=comparison.large_batch))
             if ratio:
-                lines.append(_translate("{ratio} the reference's throughput.").format(
-                    ratio=ratio))
+                lines.append(translate(
+                    "ComparisonTable", "{ratio} the reference's throughput."
+                ).format(ratio=ratio))
             return Cell(format_rate(value), ratio, value, "\n".join(lines))
         if kind == "roofline":
             roofline = measurement.roofline
             if roofline is None:
-                return Cell(DASH, tooltip=_translate(
-                    "No roofline here: the device's peak or the model's FLOPs are unknown."))
+                return Cell(DASH, tooltip=translate(
+                    "ComparisonTable",
+                    "No roofline here: the device's peak or the model's FLOPs are unknown.",
+                ))
             if roofline.bound == "memory":
-                why = _translate(
+                why = translate(
+                    "ComparisonTable",
                     "Memory bound: the model does little arithmetic per byte it reads, so "
                     "the memory bandwidth ({bandwidth}) sets the limit, not the arithmetic "
-                    "peak ({peak})."
+                    "peak ({peak}).",
                 )
             else:
-                why = _translate(
+                why = translate(
+                    "ComparisonTable",
                     "Compute bound: the model does enough arithmetic per byte that the "
                     "device's arithmetic peak ({peak}) sets the limit; memory bandwidth is "
-                    "{bandwidth}."
+                    "{bandwidth}.",
                 )
             lines = [
-                _translate("Reaches {share} of what {device} could attain for this model: "
-                           "{achieved} of {attainable}.").format(
+                translate(
+                    "ComparisonTable",
+                    "Reaches {share} of what {device} could attain for this model: "
+                    "{achieved} of {attainable}.",
+                ).format(
                     share=format_percent(roofline.fraction), device=device,
                     achieved=format_flop_rate(roofline.achieved_flops_per_s),
                     attainable=format_flop_rate(roofline.attainable_flops_per_s)),
                 why.format(
                     bandwidth=format_bytes(round(roofline.bandwidth_bytes_per_s))
-                    + _translate("/s", "per second"),
+                    + translate("ComparisonTable", "/s", "per second"),
                     peak=format_flop_rate(roofline.peak_flops_per_s)),
             ]
             return Cell(format_percent(roofline.fraction), bound_label(roofline.bound),
                         roofline.fraction, "\n".join(lines))
         if kind == "accuracy":
             if value is None:
-                return Cell(DASH, tooltip=_translate("No labelled test data for this model."))
+                return Cell(DASH, tooltip=translate(
+                    "ComparisonTable", "No labelled test data for this model."
+                ))
             detail = ""
             if not self._is_reference(record) and _known(reference_value):
                 detail = format_points(value - reference_value)
-            lines = [_translate("Gets {share} of the labelled test examples right on "
-                                "{device}.").format(share=format_percent(value), device=device)]
+            lines = [translate(
+                "ComparisonTable",
+                "Gets {share} of the labelled test examples right on {device}.",
+            ).format(share=format_percent(value), device=device)]
             if detail:
-                lines.append(_translate("{points} compared with the reference.").format(
-                    points=detail))
+                lines.append(translate(
+                    "ComparisonTable", "{points} compared with the reference."
+                ).format(points=detail))
             return Cell(format_percent(value), detail, value, "\n".join(lines))
         # agreement
         fidelity = measurement.fidelity or {}
         if value is None:
-            return Cell(DASH, tooltip=_translate("Agreement was not measured (a model with one "
-                                                 "output has no top answer)."))
-        lines = [_translate("Gives the reference's top answer for {share} of the inputs.")
-                 .format(share=format_percent(value))]
+            return Cell(DASH, tooltip=translate(
+                "ComparisonTable",
+                "Agreement was not measured (a model with one output has no top answer).",
+            ))
+        lines = [translate(
+            "ComparisonTable", "Gives the reference's top answer for {share} of the inputs."
+        ).format(share=format_percent(value))]
         cosine = fidelity.get("cosine")
         if _known(cosine):
-            lines.append(_translate("Cosine similarity of the outputs: {cosine}.").format(
-                cosine=f"{cosine:.4f}"))
+            lines.append(translate(
+                "ComparisonTable", "Cosine similarity of the outputs: {cosine}."
+            ).format(cosine=f"{cosine:.4f}"))
         error = fidelity.get("max_abs_error")
         if _known(error):
-            lines.append(_translate("Largest difference in an output: {error}.").format(
-                error=format_value(float(error or 0.0))))
+            lines.append(translate(
+                "ComparisonTable", "Largest difference in an output: {error}."
+            ).format(error=format_value(float(error or 0.0))))
         return Cell(format_percent(value), "", value, "\n".join(lines))
 
     def _latency_cell(self, record: VariantRecord, measurement: Measurement,
                       value: float | None, reference_value: float | None, batch: int) -> Cell:
         latency = measurement.latency_ms or {}
         if value is None:
-            return Cell(DASH, tooltip=_translate("Latency was not measured."))
+            return Cell(DASH, tooltip=translate("ComparisonTable", "Latency was not measured."))
         ratio = self._ratio(value, reference_value, record)
-        lines = [_translate("Median {median} for a batch of {batch}").format(
+        lines = [translate("ComparisonTable", "Median {median} for a batch of {batch}").format(
             median=format_latency(value), batch=batch)]
         if _known(latency.get("p90")):
-            lines[0] += _translate("; p90 {p90}").format(p90=format_latency(latency["p90"]))
+            lines[0] += translate("ComparisonTable", "; p90 {p90}").format(
+                p90=format_latency(latency["p90"]))
         lines[0] += "."
         single = measurement.latency_ms_batch_1 or {}
         if _known(single.get("median")):
-            line = _translate("Batch of 1: median {median}").format(
+            line = translate("ComparisonTable", "Batch of 1: median {median}").format(
                 median=format_latency(single["median"]))
             if _known(single.get("p90")):
-                line += _translate("; p90 {p90}").format(p90=format_latency(single["p90"]))
+                line += translate("ComparisonTable", "; p90 {p90}").format(
+                    p90=format_latency(single["p90"]))
             lines.append(line + ".")
         if ratio:
             assert reference_value is not None
             speedup = reference_value / value if value > 0 else math.inf
             if speedup >= 1:
-                lines.append(_translate("{ratio} the reference's time: {speedup} faster.").format(
-                    ratio=ratio, speedup=format_ratio(speedup)))
+                lines.append(translate(
+                    "ComparisonTable", "{ratio} the reference's time: {speedup} faster."
+                ).format(ratio=ratio, speedup=format_ratio(speedup)))
             else:
-                lines.append(_translate("{ratio} the reference's time: {slowdown} slower.")
-                             .format(ratio=ratio, slowdown=format_ratio(1 / speedup)))
-        compiled = _translate("compiled") if measurement.compiled else _translate("eager")
-        lines.append(_translate("Ran in {dtype}, {compiled}.").format(
+                lines.append(translate(
+                    "ComparisonTable", "{ratio} the reference's time: {slowdown} slower."
+                ).format(ratio=ratio, slowdown=format_ratio(1 / speedup)))
+        compiled = (translate("ComparisonTable", "compiled") if measurement.compiled
+                    else translate("ComparisonTable", "eager"))
+        lines.append(translate("ComparisonTable", "Ran in {dtype}, {compiled}.").format(
             dtype=measurement.dtype, compiled=compiled))
         return Cell(format_latency(value), ratio, value, "\n".join(lines))
 
@@ -583,8 +622,9 @@ class ComparisonModel(QAbstractTableModel):
         floor = self._comparison.floor if self._comparison is not None else {}
         description = floor_description(floor)
         if description:
-            return _translate("Below the quality floor ({floor}).").format(floor=description)
-        return _translate("Below the quality floor.")
+            return translate("ComparisonTable", "Below the quality floor ({floor}).").format(
+                floor=description)
+        return translate("ComparisonTable", "Below the quality floor.")
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = _DISPLAY) -> Any:
@@ -604,8 +644,9 @@ class ComparisonModel(QAbstractTableModel):
             if column.device and self._comparison is not None:
                 for device in self._comparison.devices:
                     if device.name == column.device and device.description:
-                        text += "\n" + _translate("Measured on {device}: {description}.").format(
-                            device=device.name, description=device.description)
+                        text += "\n" + translate(
+                            "ComparisonTable", "Measured on {device}: {description}."
+                        ).format(device=device.name, description=device.description)
             return text
         if role == _ALIGN:
             numeric = column.kind not in ("variant", "steps")
@@ -1041,8 +1082,8 @@ class ComparisonTable(QWidget):
         base = palette.color(QPalette.ColorRole.Base)
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
         # Faint tints over the theme's base colour: readable in light and dark themes.
-        self.model.floor_tint = _blend(base, QColor("#D55E00"), 0.16)
-        self.model.group_tint = _blend(base, palette.color(QPalette.ColorRole.Text), 0.035)
+        self.model.floor_tint = blend(base, QColor("#D55E00"), 0.16)
+        self.model.group_tint = blend(base, palette.color(QPalette.ColorRole.Text), 0.035)
         self.model.muted = muted
         for label in (self.empty_label, self.legend_label):
             own = label.palette()

@@ -34,10 +34,19 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSlider,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
+)
+
+from slimbench.widgets.form_controls import (
+    add_row,
+    blend,
+    combo_box,
+    form_label,
+    form_layout,
+    select_data,
+    spin_box,
 )
 
 QUANTIZE = "quantize"
@@ -125,14 +134,6 @@ def normalize_technique(name: str) -> str:
     if key not in TECHNIQUES:
         raise ValueError(f"unknown technique {name!r}; use one of {', '.join(TECHNIQUES)}")
     return key
-
-
-def _blend(base: QColor, tint: QColor, amount: float) -> QColor:
-    return QColor(
-        round(base.red() + (tint.red() - base.red()) * amount),
-        round(base.green() + (tint.green() - base.green()) * amount),
-        round(base.blue() + (tint.blue() - base.blue()) * amount),
-    )
 
 
 # --- plain-language text ---------------------------------------------------------------------
@@ -354,57 +355,19 @@ def importance_tooltip(importance: str) -> str:
 
 
 def _form_label(text: str, parent: QWidget) -> QLabel:
-    """A form label :data:`LABEL_WIDTH` wide, so the fields of every form line up; longer
-    text wraps."""
-    label = QLabel(text, parent)
-    label.setWordWrap(True)
-    label.setFixedWidth(LABEL_WIDTH)
-    return label
+    return form_label(text, LABEL_WIDTH, parent)
 
 
 def _form() -> QFormLayout:
-    form = QFormLayout()
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    form.setHorizontalSpacing(10)
-    form.setVerticalSpacing(8)
-    return form
+    return form_layout()
 
 
 def _add_row(form: QFormLayout, text: str, field: QWidget, tooltip: str, parent: QWidget) -> QLabel:
-    """A labelled row whose label and field share one plain-language tooltip."""
-    label = _form_label(text, parent)
-    label.setBuddy(field)
-    label.setToolTip(tooltip)
-    field.setToolTip(tooltip)
-    form.addRow(label, field)
-    return label
-
-
-def _spin(minimum: int, maximum: int, value: int, parent: QWidget) -> QSpinBox:
-    spin = QSpinBox(parent)
-    spin.setRange(minimum, maximum)
-    spin.setValue(value)
-    spin.setAccelerated(True)
-    spin.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-    return spin
+    return add_row(form, text, field, tooltip, label_width=LABEL_WIDTH, parent=parent)
 
 
 def _combo(parent: QWidget) -> QComboBox:
-    combo = QComboBox(parent)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(12)
-    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-    return combo
-
-
-def _select_data(combo: QComboBox, value: object) -> bool:
-    row = combo.findData(value)
-    if row < 0:
-        return False
-    combo.setCurrentIndex(row)
-    return True
+    return combo_box(parent)
 
 
 # --- the panel -----------------------------------------------------------------------------
@@ -660,7 +623,7 @@ class CompressionPanel(QWidget):
         )
         form.addRow(self.compile_check)
 
-        self.calibration_spin = _spin(1, 1024, 8, parent)
+        self.calibration_spin = spin_box(1, 1024, 8, parent)
         self.calibration_spin.setObjectName("calibrationSpin")
         self.calibration_label = _add_row(
             form,
@@ -689,7 +652,7 @@ class CompressionPanel(QWidget):
             parent,
         )
 
-        self.auto_skip_spin = _spin(0, 999, 0, parent)
+        self.auto_skip_spin = spin_box(0, 999, 0, parent)
         self.auto_skip_spin.setObjectName("autoSkipSpin")
         self.auto_skip_spin.setSpecialValueText(translate("CompressionPanel", "Off"))
         _add_row(
@@ -743,7 +706,7 @@ class CompressionPanel(QWidget):
         self.amount_slider.setRange(MIN_AMOUNT, MAX_AMOUNT)
         self.amount_slider.setPageStep(10)
         self.amount_slider.setValue(50)
-        self.amount_spin = _spin(MIN_AMOUNT, MAX_AMOUNT, 50, parent)
+        self.amount_spin = spin_box(MIN_AMOUNT, MAX_AMOUNT, 50, parent)
         self.amount_spin.setObjectName("amountSpin")
         self.amount_spin.setSuffix(" %")
         self.amount_spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -780,7 +743,7 @@ class CompressionPanel(QWidget):
         )
         self.auto_target_combo.setObjectName("autoTargetCombo")
         self.auto_target_explanation.setObjectName("autoTargetExplanation")
-        self.target_spin = _spin(MIN_AMOUNT, MAX_AMOUNT, 50, parent)
+        self.target_spin = spin_box(MIN_AMOUNT, MAX_AMOUNT, 50, parent)
         self.target_spin.setObjectName("targetSpin")
         self.target_spin.setSuffix(translate("CompressionPanel", " % of the original"))
         self.target_label = _add_row(
@@ -825,7 +788,7 @@ class CompressionPanel(QWidget):
         self.global_check.setToolTip(self._global_tooltip)
         form.addRow(self.global_check)
 
-        self.round_spin = _spin(1, 256, 8, parent)
+        self.round_spin = spin_box(1, 256, 8, parent)
         self.round_spin.setObjectName("roundSpin")
         self.round_spin.setSuffix(translate("CompressionPanel", " channels"))
         self._round_tooltip = translate(
@@ -841,7 +804,7 @@ class CompressionPanel(QWidget):
             parent,
         )
 
-        self.steps_spin = _spin(1, 100, 1, parent)
+        self.steps_spin = spin_box(1, 100, 1, parent)
         self.steps_spin.setObjectName("stepsSpin")
         self._steps_tooltip = translate(
             "CompressionPanel",
@@ -883,7 +846,7 @@ class CompressionPanel(QWidget):
         )
         recover_form = _form()
         self.recover_group.setLayout(recover_form)
-        self.recover_epochs_spin = _spin(0, 1000, 3, self.recover_group)
+        self.recover_epochs_spin = spin_box(0, 1000, 3, self.recover_group)
         self.recover_epochs_spin.setObjectName("recoverEpochsSpin")
         self.recover_epochs_spin.setSpecialValueText(translate("CompressionPanel", "No recovery"))
         _add_row(
@@ -949,7 +912,7 @@ class CompressionPanel(QWidget):
             parent,
         )
 
-        self.epochs_spin = _spin(1, 1000, 10, parent)
+        self.epochs_spin = spin_box(1, 1000, 10, parent)
         self.epochs_spin.setObjectName("epochsSpin")
         _add_row(
             form,
@@ -999,7 +962,7 @@ class CompressionPanel(QWidget):
             parent,
         )
 
-        self.nproc_spin = _spin(1, max(1, os.cpu_count() or 1), 1, parent)
+        self.nproc_spin = spin_box(1, max(1, os.cpu_count() or 1), 1, parent)
         self.nproc_spin.setObjectName("nprocSpin")
         _add_row(
             form,
@@ -1012,7 +975,7 @@ class CompressionPanel(QWidget):
             ),
             parent,
         )
-        self.machines_spin = _spin(1, 64, 1, parent)
+        self.machines_spin = spin_box(1, 64, 1, parent)
         self.machines_spin.setObjectName("machinesSpin")
         _add_row(
             form,
@@ -1213,7 +1176,7 @@ class CompressionPanel(QWidget):
                 self.student_combo.setItemData(
                     self.student_combo.count() - 1, student_id, Qt.ItemDataRole.ToolTipRole
                 )
-            if current is None or not _select_data(self.student_combo, current):
+            if current is None or not select_data(self.student_combo, current):
                 self.student_combo.setCurrentIndex(0 if choices else -1)
         finally:
             self._updating = False
@@ -1269,7 +1232,7 @@ class CompressionPanel(QWidget):
     # -- filling the forms
 
     def _set_quantize(self, options: Mapping[str, Any]) -> None:
-        if "scheme" in options and not _select_data(self.scheme_combo, str(options["scheme"])):
+        if "scheme" in options and not select_data(self.scheme_combo, str(options["scheme"])):
             raise ValueError(
                 f"unknown scheme {options['scheme']!r}; use one of {', '.join(SCHEMES)}"
             )
@@ -1287,7 +1250,7 @@ class CompressionPanel(QWidget):
         if "method" in options:
             method = str(options["method"]).strip().lower()
             method = _METHOD_ALIASES.get(method, method)
-            if not _select_data(self.method_combo, method):
+            if not select_data(self.method_combo, method):
                 raise ValueError(
                     f"unknown pruning method {options['method']!r}; use one of "
                     f"{', '.join(PRUNE_METHODS)}"
@@ -1306,7 +1269,7 @@ class CompressionPanel(QWidget):
                     f"unknown importance {options['importance']!r}; use one of "
                     f"{', '.join(IMPORTANCES)}"
                 )
-            _select_data(self.importance_combo, importance)
+            select_data(self.importance_combo, importance)
         if "global_pruning" in options:
             self.global_check.setChecked(bool(options["global_pruning"]))
         if "round_to" in options:
@@ -1319,12 +1282,12 @@ class CompressionPanel(QWidget):
             self.recover_epochs_spin.setValue(int(options["recover_epochs"] or 0))
         if "distill_recovery" in options:
             self.distill_recovery_check.setChecked(bool(options["distill_recovery"]))
-        if "mode" in options and not _select_data(self.prune_mode_combo,
+        if "mode" in options and not select_data(self.prune_mode_combo,
                                                   str(options["mode"]).strip().lower()):
             raise ValueError(
                 f"unknown prune mode {options['mode']!r}; use one of {', '.join(PRUNE_MODES)}"
             )
-        if "auto_target" in options and not _select_data(
+        if "auto_target" in options and not select_data(
             self.auto_target_combo, str(options["auto_target"]).strip().lower()
         ):
             raise ValueError(
@@ -1340,7 +1303,7 @@ class CompressionPanel(QWidget):
 
     def _set_distill(self, options: Mapping[str, Any]) -> None:
         student = options.get("student")
-        if student and not _select_data(self.student_combo, str(student)):
+        if student and not select_data(self.student_combo, str(student)):
             self.student_combo.addItem(str(student), str(student))
             self.student_combo.setCurrentIndex(self.student_combo.count() - 1)
         if "epochs" in options:
@@ -1414,7 +1377,7 @@ class CompressionPanel(QWidget):
                 else translate("CompressionPanel", "Not available for this pruning method.")
             )
         if self.importance_combo.currentData() not in allowed:
-            _select_data(self.importance_combo, allowed[0])
+            select_data(self.importance_combo, allowed[0])
         self.importance_combo.setEnabled(len(allowed) > 1)
 
         not_applicable = translate("CompressionPanel", "Only for structured pruning.")
@@ -1459,7 +1422,7 @@ class CompressionPanel(QWidget):
         was_updating, self._updating = self._updating, True
         try:
             if self.method_combo.currentData() not in allowed:
-                _select_data(self.method_combo, STRUCTURED)
+                select_data(self.method_combo, STRUCTURED)
         finally:
             self._updating = was_updating
         self._update_buttons()
@@ -1566,7 +1529,7 @@ class CompressionPanel(QWidget):
             own.setColor(QPalette.ColorRole.WindowText, muted)
             label.setPalette(own)
         # A faint amber tint over the theme's base colour: readable in light and dark themes.
-        tint = _blend(palette.color(QPalette.ColorRole.Base), QColor("#E69F00"), 0.22)
+        tint = blend(palette.color(QPalette.ColorRole.Base), QColor("#E69F00"), 0.22)
         for label in self._reason_labels.values():
             own = label.palette()
             own.setColor(QPalette.ColorRole.Window, tint)

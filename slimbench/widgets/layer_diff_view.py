@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from slimbench.widgets.form_controls import blend
 from slimbench.widgets.formatting import DASH, format_count
 
 if TYPE_CHECKING:  # the engine module imports torch; the view does not need it to load
@@ -45,14 +46,6 @@ TINT_AMOUNT = 0.20
 
 _SAME, _CHANGED, _REMOVED, _ADDED = "same", "changed", "removed", "added"
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
-
-def _blend(base: QColor, tint: QColor, amount: float) -> QColor:
-    return QColor(
-        round(base.red() + (tint.red() - base.red()) * amount),
-        round(base.green() + (tint.green() - base.green()) * amount),
-        round(base.blue() + (tint.blue() - base.blue()) * amount),
-    )
 
 
 def _pair(before: object, after: object, status: str) -> str:
@@ -331,11 +324,11 @@ class LayerDiffView(QWidget):
     def _restyle(self) -> None:
         palette = self.tree.palette()
         base = palette.color(QPalette.ColorRole.Base)
-        changed = QBrush(_blend(base, CHANGED_TINT, TINT_AMOUNT))
+        changed = QBrush(blend(base, CHANGED_TINT, TINT_AMOUNT))
         # A container changes when anything inside it does: a fainter tint keeps the eye on
         # the layers themselves.
-        changed_container = QBrush(_blend(base, CHANGED_TINT, TINT_AMOUNT / 2))
-        added = QBrush(_blend(base, ADDED_TINT, TINT_AMOUNT))
+        changed_container = QBrush(blend(base, CHANGED_TINT, TINT_AMOUNT / 2))
+        added = QBrush(blend(base, ADDED_TINT, TINT_AMOUNT))
         greyed = palette.brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         for item in self._items:
             row = item.data(LAYER, ROW_ROLE)

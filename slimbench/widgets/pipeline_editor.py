@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QSpinBox,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -59,11 +58,22 @@ from slimbench.engine.recipes.recipe import (
     recipe_from_dict,
 )
 from slimbench.widgets import compression_panel as panel_text
+from slimbench.widgets.form_controls import (
+    add_row,
+    blend,
+    combo_box,
+    double_spin_box,
+    form_layout,
+    select_data,
+    spin_box,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
+
+translate = QCoreApplication.translate
 
 CHAIN = "chain"
 AUTO = "auto"
@@ -104,44 +114,46 @@ FIRST_STUDENT = "width:0.5"
 LABEL_WIDTH = 104
 
 
-def _translate(text: str, disambiguation: str | None = None) -> str:
-    return QCoreApplication.translate("PipelineEditor", text, disambiguation)
-
-
 # --- plain-language text ---------------------------------------------------------------------
 
 
 def mode_label(mode: str) -> str:
-    return {CHAIN: _translate("Chain of steps"), AUTO: _translate("Automatic search")}[mode]
+    return {
+        CHAIN: translate("PipelineEditor", "Chain of steps"),
+        AUTO: translate("PipelineEditor", "Automatic search"),
+    }[mode]
 
 
 def mode_help(mode: str) -> str:
     """One or two sentences at the top of the editor on what the mode does."""
     if mode == CHAIN:
-        return _translate(
+        return translate(
+            "PipelineEditor",
             "Chain techniques: each step works on the model the step before produced, and each "
             "result is measured on the ticked devices. Prune, distil, then quantize is a good "
-            "start."
+            "start.",
         )
-    return _translate(
+    return translate(
+        "PipelineEditor",
         "Automatic search tries a handful of pruning amounts and chains on one device and "
-        "keeps the variants that reach your target with quality above the floor."
+        "keeps the variants that reach your target with quality above the floor.",
     )
 
 
 def technique_title(technique: str) -> str:
     return {
-        PRUNE: _translate("Pruning"),
-        DISTILL: _translate("Distillation"),
-        QUANTIZE: _translate("Quantization"),
+        PRUNE: translate("PipelineEditor", "Pruning"),
+        DISTILL: translate("PipelineEditor", "Distillation"),
+        QUANTIZE: translate("PipelineEditor", "Quantization"),
     }[technique]
 
 
 def technique_summary(technique: str) -> str:
     if technique == DISTILL:
-        return _translate(
+        return translate(
+            "PipelineEditor",
             "Trains a student to give a teacher's answers: after pruning it wins back most of "
-            "the lost quality. Takes minutes."
+            "the lost quality. Takes minutes.",
         )
     return panel_text.technique_summary(technique)
 
@@ -150,49 +162,55 @@ def student_explanation(student: str) -> str:
     kind, _, value = student.strip().partition(":")
     kind = kind.lower()
     if student.strip() == PREVIOUS:
-        return _translate(
-            "The model the step before produced (the pruned one, say) keeps learning."
+        return translate(
+            "PipelineEditor",
+            "The model the step before produced (the pruned one, say) keeps learning.",
         )
     if kind == "width":
-        return _translate(
+        return translate(
+            "PipelineEditor",
             "The original's architecture with every layer {value} times as wide, trained from "
-            "scratch."
+            "scratch.",
         ).format(value=value)
     if kind == "pruned":
-        return _translate(
+        return translate(
+            "PipelineEditor",
             "The original with a share {value} of its channels pruned, keeping its other "
-            "weights."
+            "weights.",
         ).format(value=value)
     if kind == "zoo":
-        return _translate("The built-in architecture {value}, trained from scratch.").format(
+        return translate(
+            "PipelineEditor", "The built-in architecture {value}, trained from scratch."
+        ).format(value=value)
+    if kind == "file":
+        return translate("PipelineEditor", "The model saved in {value}, trained further.").format(
             value=value
         )
-    if kind == "file":
-        return _translate("The model saved in {value}, trained further.").format(value=value)
-    return _translate(
-        "previous, width:W, pruned:R, zoo:NAME or file:PATH (e.g. width:0.5)."
+    return translate(
+        "PipelineEditor",
+        "previous, width:W, pruned:R, zoo:NAME or file:PATH (e.g. width:0.5).",
     )
 
 
 def teacher_label(teacher: str) -> str:
     return {
-        "original": _translate("The original model"),
-        "previous": _translate("The model from the step before"),
+        "original": translate("PipelineEditor", "The original model"),
+        "previous": translate("PipelineEditor", "The model from the step before"),
     }[teacher]
 
 
 def budget_label(budget: str) -> str:
     return {
-        "small": _translate("Small (a handful of candidates)"),
-        "wide": _translate("Wide (more amounts and chains; slower)"),
+        "small": translate("PipelineEditor", "Small (a handful of candidates)"),
+        "wide": translate("PipelineEditor", "Wide (more amounts and chains; slower)"),
     }[budget]
 
 
 def compile_label(choice: str) -> str:
     return {
-        "auto": _translate("Automatic (where it pays off)"),
-        "on": _translate("On"),
-        "off": _translate("Off"),
+        "auto": translate("PipelineEditor", "Automatic (where it pays off)"),
+        "on": translate("PipelineEditor", "On"),
+        "off": translate("PipelineEditor", "Off"),
     }[choice]
 
 
@@ -207,87 +225,32 @@ def _safe(label_of: Any, name: str) -> str:
 def plain_step_names(message: str) -> str:
     """The engine names steps as in the file (``recipe: steps[2].student: ...``); the editor
     numbers them like its list: ``Step 2, student: ...``."""
-    message = re.sub(r"^[^:]*: steps\[(\d+)\]", lambda m: _translate("Step {index}").format(
-        index=m.group(1)), message)
+    message = re.sub(
+        r"^[^:]*: steps\[(\d+)\]",
+        lambda m: translate("PipelineEditor", "Step {index}").format(index=m.group(1)),
+        message,
+    )
     return re.sub(r"^(Step \d+)\.(\w+)", r"\1, \2", message)
 
 
 def _first_line(message: str) -> str:
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
-    return lines[0] if lines else _translate("Something went wrong.")
+    return lines[0] if lines else translate("PipelineEditor", "Something went wrong.")
 
 
 # --- small building blocks -------------------------------------------------------------------
 
 
 def _form() -> QFormLayout:
-    form = QFormLayout()
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    form.setContentsMargins(0, 0, 0, 0)
-    form.setHorizontalSpacing(10)
-    form.setVerticalSpacing(6)
-    return form
+    return form_layout(vertical_spacing=6, margins=0)
 
 
 def _add_row(form: QFormLayout, text: str, field: QWidget, tooltip: str) -> QLabel:
-    """A labelled row whose label and field share one plain-language tooltip."""
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setFixedWidth(LABEL_WIDTH)
-    label.setBuddy(field)
-    label.setToolTip(tooltip)
-    field.setToolTip(tooltip)
-    form.addRow(label, field)
-    return label
+    return add_row(form, text, field, tooltip, label_width=LABEL_WIDTH)
 
 
 def _combo(parent: QWidget, editable: bool = False) -> QComboBox:
-    combo = QComboBox(parent)
-    combo.setEditable(editable)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(10)
-    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-    return combo
-
-
-def _spin(minimum: int, maximum: int, value: int, parent: QWidget) -> QSpinBox:
-    spin = QSpinBox(parent)
-    spin.setRange(minimum, maximum)
-    spin.setValue(value)
-    spin.setAccelerated(True)
-    spin.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-    return spin
-
-
-def _double_spin(
-    minimum: float, maximum: float, value: float, step: float, decimals: int, parent: QWidget
-) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox(parent)
-    spin.setRange(minimum, maximum)
-    spin.setDecimals(decimals)
-    spin.setSingleStep(step)
-    spin.setValue(value)
-    spin.setAccelerated(True)
-    spin.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-    return spin
-
-
-def _select_data(combo: QComboBox, value: object) -> bool:
-    row = combo.findData(value)
-    if row < 0:
-        return False
-    combo.setCurrentIndex(row)
-    return True
-
-
-def _blend(base: QColor, tint: QColor, amount: float) -> QColor:
-    return QColor(
-        round(base.red() + (tint.red() - base.red()) * amount),
-        round(base.green() + (tint.green() - base.green()) * amount),
-        round(base.blue() + (tint.blue() - base.blue()) * amount),
-    )
+    return combo_box(parent, editable=editable, min_chars=10)
 
 
 def _toml_value(value: Any) -> str:
@@ -616,7 +579,7 @@ class PipelineEditor(QWidget):
                  self.tr("What is removed: whole channels (smaller and faster) or single weights "
                          "(only sparser)."))
 
-        self.amount_spin = _double_spin(0.0, 0.95, 0.5, 0.05, 2, parent)
+        self.amount_spin = double_spin_box(0.0, 0.95, 0.5, 0.05, 2, parent)
         self.amount_spin.setObjectName("amountSpin")
         self._amount_tooltip = self.tr(
             "The share removed: 0.5 removes half of the channels (structured) or of the weights "
@@ -630,7 +593,7 @@ class PipelineEditor(QWidget):
         _add_row(form, self.tr("Importance"), self.importance_combo,
                  self.tr("How to decide what matters least, and so what is removed first."))
 
-        self.recovery_spin = _spin(0, 1000, 0, parent)
+        self.recovery_spin = spin_box(0, 1000, 0, parent)
         self.recovery_spin.setObjectName("recoverySpin")
         self.recovery_spin.setSpecialValueText(self.tr("None"))
         self.recovery_spin.setSuffix(self.tr(" epochs"))
@@ -693,19 +656,19 @@ class PipelineEditor(QWidget):
                  self.tr("The model whose answers the student learns to give: usually the "
                          "original, unpruned one."))
 
-        self.epochs_spin = _spin(1, 1000, 10, parent)
+        self.epochs_spin = spin_box(1, 1000, 10, parent)
         self.epochs_spin.setObjectName("epochsSpin")
         _add_row(form, self.tr("Epochs"), self.epochs_spin,
                  self.tr("Passes over the training data. Training stops early when the "
                          "validation score stops improving."))
 
-        self.temperature_spin = _double_spin(0.5, 20.0, 4.0, 0.5, 1, parent)
+        self.temperature_spin = double_spin_box(0.5, 20.0, 4.0, 0.5, 1, parent)
         self.temperature_spin.setObjectName("temperatureSpin")
         _add_row(form, self.tr("Temperature"), self.temperature_spin,
                  self.tr("Softens the teacher's answers so the student also learns which wrong "
                          "answers are nearly right. 2 to 6 works for most models."))
 
-        self.alpha_spin = _double_spin(0.0, 1.0, 0.7, 0.05, 2, parent)
+        self.alpha_spin = double_spin_box(0.0, 1.0, 0.7, 0.05, 2, parent)
         self.alpha_spin.setObjectName("alphaSpin")
         _add_row(form, self.tr("Teacher weight (alpha)"), self.alpha_spin,
                  self.tr("How much the teacher's answers count against the labels: 1 learns "
@@ -786,7 +749,7 @@ class PipelineEditor(QWidget):
             check = QCheckBox(text, page)
             check.setObjectName(f"{name}Check")
             check.setToolTip(tip)
-            spin = _double_spin(0.01, 1_000_000.0, value, 1.0, 2, page)
+            spin = double_spin_box(0.01, 1_000_000.0, value, 1.0, 2, page)
             spin.setObjectName(f"{name}Spin")
             spin.setSuffix(suffix)
             spin.setToolTip(tip)
@@ -806,7 +769,7 @@ class PipelineEditor(QWidget):
             self.tr("Size at most"), self.tr(" MB"), 10.0,
             self.tr("Keep variants whose saved file is at most this big."), "size")
 
-        self.auto_epochs_spin = _spin(0, 1000, 3, page)
+        self.auto_epochs_spin = spin_box(0, 1000, 3, page)
         self.auto_epochs_spin.setObjectName("autoEpochsSpin")
         _add_row(form, self.tr("Retraining epochs"), self.auto_epochs_spin,
                  self.tr("Epochs of recovery or distillation each pruned candidate gets. More "
@@ -863,7 +826,7 @@ class PipelineEditor(QWidget):
                       name: str) -> tuple[QCheckBox, QDoubleSpinBox, QHBoxLayout]:
             check = QCheckBox(text, box)
             check.setObjectName(f"{name}Check")
-            spin = _double_spin(0.1, 100.0, value, 0.5, 1, box)
+            spin = double_spin_box(0.1, 100.0, value, 0.5, 1, box)
             spin.setObjectName(f"{name}Spin")
             spin.setSuffix(" %")
             spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -890,7 +853,7 @@ class PipelineEditor(QWidget):
             self.tr("Variants that give the original's top answer less often than this are "
                     "marked as failing the floor. Needs no labels."), "agreementFloor")
 
-        self.batch_spin = _spin(1, 65536, 32, box)
+        self.batch_spin = spin_box(1, 65536, 32, box)
         self.batch_spin.setObjectName("batchSpin")
         self.batch_spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.batch_spin.setMinimumWidth(90)
@@ -977,7 +940,7 @@ class PipelineEditor(QWidget):
                     self._add_device(name, True, known=False)
             if not self.devices() and self.device_list.count():
                 self.device_list.item(0).setCheckState(Qt.CheckState.Checked)
-            if auto_device is not None and not _select_data(self.auto_device_combo,
+            if auto_device is not None and not select_data(self.auto_device_combo,
                                                             auto_device):
                 self.auto_device_combo.setCurrentIndex(0)
         finally:
@@ -1100,7 +1063,7 @@ class PipelineEditor(QWidget):
             if auto is not None:
                 if self.auto_device_combo.findData(auto.device) < 0:
                     self._add_device(auto.device, False, known=False)
-                _select_data(self.auto_device_combo, auto.device)
+                select_data(self.auto_device_combo, auto.device)
                 for check, spin, value in (
                     (self.latency_check, self.latency_spin, auto.max_latency_ms),
                     (self.size_check, self.size_spin, auto.max_size_mb),
@@ -1109,7 +1072,7 @@ class PipelineEditor(QWidget):
                     if value is not None:
                         spin.setValue(value)
                 self.auto_epochs_spin.setValue(auto.epochs)
-                _select_data(self.budget_combo, auto.budget)
+                select_data(self.budget_combo, auto.budget)
             self._steps = [copy.deepcopy(step) for step in recipe.steps]
             self._advanced_errors.clear()
             self.set_mode(AUTO if auto is not None else CHAIN)
@@ -1263,9 +1226,9 @@ class PipelineEditor(QWidget):
             method = normalize_method(str(options["method"]))
         except PruneError:
             method = str(options["method"])
-        if not _select_data(self.method_combo, method):
+        if not select_data(self.method_combo, method):
             self.method_combo.addItem(method, method)
-            _select_data(self.method_combo, method)
+            select_data(self.method_combo, method)
         self._fill_importances(method, str(options["importance"]))
         self.amount_spin.setValue(float(options["amount"]))
         self._update_amount_state(method)
@@ -1286,9 +1249,9 @@ class PipelineEditor(QWidget):
                     _safe(panel_text.importance_tooltip, importance),
                     Qt.ItemDataRole.ToolTipRole,
                 )
-            if not _select_data(self.importance_combo, current):
+            if not select_data(self.importance_combo, current):
                 self.importance_combo.addItem(current, current)
-                _select_data(self.importance_combo, current)
+                select_data(self.importance_combo, current)
         finally:
             self.importance_combo.blockSignals(blocked)
 
@@ -1308,21 +1271,21 @@ class PipelineEditor(QWidget):
         self.student_combo.setCurrentText(student)
         self.student_explanation.setText(student_explanation(student))
         teacher = str(options["teacher"])
-        if not _select_data(self.teacher_combo, teacher):
+        if not select_data(self.teacher_combo, teacher):
             self.teacher_combo.addItem(teacher, teacher)
-            _select_data(self.teacher_combo, teacher)
+            select_data(self.teacher_combo, teacher)
         self.epochs_spin.setValue(int(options["epochs"]))
         self.temperature_spin.setValue(float(options["temperature"]))
         self.alpha_spin.setValue(float(options["alpha"]))
 
     def _fill_quantize(self, options: dict[str, Any]) -> None:
         scheme = str(options["scheme"])
-        if not _select_data(self.scheme_combo, scheme):
+        if not select_data(self.scheme_combo, scheme):
             self.scheme_combo.addItem(scheme, scheme)
-            _select_data(self.scheme_combo, scheme)
+            select_data(self.scheme_combo, scheme)
         self._explain_scheme()
         choice = {None: "auto", True: "on", False: "off"}.get(options["compile"], "auto")
-        _select_data(self.compile_combo, choice)
+        select_data(self.compile_combo, choice)
 
     def _explain_scheme(self) -> None:
         tip = self.scheme_combo.itemData(self.scheme_combo.currentIndex(),
@@ -1582,7 +1545,7 @@ class PipelineEditor(QWidget):
         for label in self._muted_labels:
             self._style_muted(label)
         # A faint amber tint over the theme's base colour: readable in light and dark themes.
-        tint = _blend(palette.color(QPalette.ColorRole.Base), QColor("#E69F00"), 0.22)
+        tint = blend(palette.color(QPalette.ColorRole.Base), QColor("#E69F00"), 0.22)
         own = self.chain_warning.palette()
         own.setColor(QPalette.ColorRole.Window, tint)
         own.setColor(QPalette.ColorRole.WindowText, palette.color(QPalette.ColorRole.Text))
