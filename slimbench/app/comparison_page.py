@@ -18,10 +18,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from slimbench.widgets.charts import TradeoffScatter, VariantPoint
 from slimbench.widgets.comparison_table import ComparisonTable
 from slimbench.widgets.layer_diff_view import LayerDiffView
 
@@ -88,11 +90,32 @@ class ComparisonPage(QWidget):
         diff_row.addWidget(self.variant_b, 1)
         diff_row.addWidget(self.diff_button)
         self.diff = LayerDiffView()
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addLayout(diff_row)
-        lower_layout.addWidget(self.diff, 1)
+        diff_page = QWidget()
+        diff_layout = QVBoxLayout(diff_page)
+        diff_layout.setContentsMargins(0, 4, 0, 0)
+        diff_layout.addLayout(diff_row)
+        diff_layout.addWidget(self.diff, 1)
+
+        # Latency against quality of the compared variants on one device, frontier joined.
+        self.scatter = TradeoffScatter()
+        self.scatter_device = QComboBox()
+        self.scatter_device.setObjectName("scatterDevice")
+        self.scatter_device.currentIndexChanged.connect(lambda _index: self._draw_scatter())
+        scatter_row = QHBoxLayout()
+        scatter_row.addWidget(QLabel(self.tr("On device")))
+        scatter_row.addWidget(self.scatter_device)
+        scatter_row.addStretch(1)
+        scatter_page = QWidget()
+        scatter_layout = QVBoxLayout(scatter_page)
+        scatter_layout.setContentsMargins(0, 4, 0, 0)
+        scatter_layout.addLayout(scatter_row)
+        scatter_layout.addWidget(self.scatter, 1)
+
+        lower = QTabWidget()
+        lower.setObjectName("compareLower")
+        lower.addTab(scatter_page, self.tr("Speed against quality"))
+        lower.addTab(diff_page, self.tr("Layer by layer"))
+        self.lower_tabs = lower
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
@@ -149,7 +172,39 @@ class ComparisonPage(QWidget):
     def set_comparison(self, comparison: Any, report: Path | None = None) -> None:
         self.table.set_comparison(comparison)
         self._report = report
+        chosen = self.scatter_device.currentText()
+        self.scatter_device.blockSignals(True)
+        self.scatter_device.clear()
+        for device in getattr(comparison, "devices", None) or []:
+            self.scatter_device.addItem(device.name)
+        index = self.scatter_device.findText(chosen)
+        self.scatter_device.setCurrentIndex(max(0, index))
+        self.scatter_device.blockSignals(False)
+        self._draw_scatter()
         self._update_buttons()
+
+    def scatter_points(self) -> list[VariantPoint]:
+        """The compared variants on the device picked above the chart."""
+        comparison = self.table.comparison()
+        device = self.scatter_device.currentText()
+        points = []
+        for record in getattr(comparison, "variants", None) or []:
+            measured = record.by_device.get(device)
+            usable = measured is not None and not measured.error and measured.latency_ms
+            quality, label = None, "accuracy"
+            if usable and measured.accuracy is not None:
+                quality = measured.accuracy
+            elif usable and measured.fidelity:
+                quality, label = measured.fidelity.get("top1_agreement"), "agreement"
+            points.append(VariantPoint(
+                name=record.name,
+                latency_ms=measured.latency_ms["median"] if usable else None,
+                size_bytes=record.size_bytes, quality=quality, quality_label=label,
+                device=device))
+        return points
+
+    def _draw_scatter(self) -> None:
+        self.scatter.set_variants(self.scatter_points())
 
     def set_report(self, report: Path | None) -> None:
         self._report = report
@@ -157,6 +212,7 @@ class ComparisonPage(QWidget):
 
     def set_diff(self, rows: list[Any], name_a: str, name_b: str) -> None:
         self.diff.set_rows(rows, name_a, name_b)
+        self.lower_tabs.setCurrentIndex(1)
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy

@@ -100,6 +100,12 @@ def test_a_recipe_run_from_the_editor_adds_its_variants_and_a_report(
     assert report is not None and report.is_file()
     assert report.parent.parent == reports_folder()
     assert window.comparison_page.open_button.isEnabled()
+    # The chart under the table: speed against quality of the compared variants, with the
+    # same frontier the engine found (which variants are on it depends on the timings).
+    points = window.comparison_page.scatter_points()
+    assert [p.name for p in points] == [v.name for v in comparison.variants]
+    assert all(p.latency_ms and p.quality is not None for p in points)
+    assert window.comparison_page.scatter.frontier_names() == comparison.frontier["cpu"]
     shot = tmp_path / "compare.png"
     assert window.grab().save(str(shot))
 

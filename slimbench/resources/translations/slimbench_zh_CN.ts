@@ -119,102 +119,458 @@
 <context>
     <name>ComparisonPage</name>
     <message>
-        <location filename="../../app/comparison_page.py" line="45"/>
+        <location filename="../../app/comparison_page.py" line="47"/>
         <source>Measure the variants you selected in the list on the left on every device ticked here, all the same way. ★ marks the best trade-offs: nothing else is both faster and at least as good.</source>
         <extracomment>Measure the selected variants on these device names. Write the current comparison&apos;s report (the window asks where). Diff two variant ids layer by layer.</extracomment>
         <translation>用相同的方式，在这里勾选的每台设备上测量你在左侧列表中选中的变体。★ 表示最佳权衡：没有其他变体比它更快且质量不低于它。</translation>
     </message>
     <message>
-        <location filename="../../app/comparison_page.py" line="51"/>
+        <location filename="../../app/comparison_page.py" line="53"/>
         <source>Devices:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../../app/comparison_page.py" line="53"/>
+        <location filename="../../app/comparison_page.py" line="55"/>
         <source>Compare selected variants</source>
         <translation>对比所选变体</translation>
     </message>
     <message>
-        <location filename="../../app/comparison_page.py" line="56"/>
+        <location filename="../../app/comparison_page.py" line="58"/>
         <source>Time, size and quality of the selected variants (all of them when fewer than two are selected) on each ticked device.</source>
         <translation>在每台勾选的设备上测量所选变体（选中不足两个时为全部变体）的用时、大小和质量。</translation>
     </message>
     <message>
-        <location filename="../../app/comparison_page.py" line="59"/>
+        <location filename="../../app/comparison_page.py" line="61"/>
         <source>Export report…</source>
         <translation>导出报告…</translation>
     </message>
     <message>
-        <location filename="../../app/comparison_page.py" line="62"/>
+        <location filename="../../app/comparison_page.py" line="64"/>
         <source>Write results.json, the charts (PNG and SVG) and a report.html anyone can open in a browser, with the models and how to load them.</source>
         <translation>写出 results.json、图表（PNG 和 SVG）以及任何人都能用浏览器打开的 report.html，并附上模型及其加载方法。</translation>
     </message>
     <message>
-        <location filename="../../app/comparison_page.py" line="65"/>
+        <location filename="../../app/comparison_page.py" line="67"/>
         <source>Open report</source>
         <translation>打开报告</translation>
     </message>
     <message>
-        <location filename="../../app/comparison_page.py" line="78"/>
+        <location filename="../../app/comparison_page.py" line="80"/>
         <source>Show layer differences</source>
         <translation>显示逐层差异</translation>
     </message>
     <message>
-        <location filename="../../app/comparison_page.py" line="81"/>
+        <location filename="../../app/comparison_page.py" line="83"/>
         <source>The two variants&apos; layer trees side by side: parameters, channels, number type and time per layer, with what changed in words.</source>
         <translation>并排显示两个变体的层树：每层的参数量、通道数、数值类型和用时，并用文字说明变化。</translation>
     </message>
     <message>
-        <location filename="../../app/comparison_page.py" line="85"/>
+        <location filename="../../app/comparison_page.py" line="87"/>
         <source>Layers of</source>
         <translation>对比</translation>
     </message>
     <message>
-        <location filename="../../app/comparison_page.py" line="87"/>
+        <location filename="../../app/comparison_page.py" line="89"/>
         <source>against</source>
         <translation>与</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="105"/>
+        <source>On device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="116"/>
+        <source>Speed against quality</source>
+        <translation>速度与质量</translation>
+    </message>
+    <message>
+        <location filename="../../app/comparison_page.py" line="117"/>
+        <source>Layer by layer</source>
+        <translation>逐层对比</translation>
     </message>
 </context>
 <context>
     <name>ComparisonTable</name>
     <message>
-        <location filename="../../widgets/comparison_table.py" line="851"/>
+        <location filename="../../widgets/comparison_table.py" line="104"/>
+        <location filename="../../widgets/comparison_table.py" line="112"/>
+        <location filename="../../widgets/comparison_table.py" line="490"/>
+        <source>/s</source>
+        <comment>per second</comment>
+        <extracomment>The raw value a column sorts by (None sorts last either way). The variant&apos;s name, on every cell of its row. The muted second line of a cell: the ratio to the reference row (&quot;0.25×&quot;). True where the cell stands for a measurement that failed (&quot;n/a&quot;). Columns before the device groups, and the columns of each device&apos;s group. Shown in a cell whose measurement failed on that device. The widest the steps column starts out, in pixels (the tooltip has the whole chain). The invisible root: the parent of every row.</extracomment>
+        <translation>/s</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="117"/>
+        <source>Variant</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="118"/>
+        <source>Steps</source>
+        <translation>步骤</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="119"/>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="120"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="121"/>
+        <source>Latency</source>
+        <translation>延迟</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="122"/>
+        <source>Throughput</source>
+        <translation>吞吐量</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="123"/>
+        <source>Roofline</source>
+        <translation>屋顶线</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="124"/>
+        <source>Accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="125"/>
+        <source>Agreement</source>
+        <translation>一致率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="132"/>
+        <source>The variant&apos;s name. ★: on the trade-off frontier of a device (no other variant is both faster and better there). The reference is in bold.</source>
+        <translation>变体名称。★：在某台设备上处于最佳权衡（在该设备上没有其他变体既更快又更好）。参照模型以粗体显示。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="137"/>
+        <source>The techniques that made the variant from the original, in order.</source>
+        <translation>从原始模型生成该变体所用的技术，按顺序排列。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="141"/>
+        <source>Parameters in the model; the second line is the share of the reference&apos;s.</source>
+        <translation>模型的参数量；第二行是占参照模型参数量的比例。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="145"/>
+        <source>The saved file&apos;s real size; the second line is the share of the reference&apos;s.</source>
+        <translation>保存后文件的实际大小；第二行是占参照模型大小的比例。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="149"/>
+        <source>Median time for one batch, after warm-up; the second line is the share of the reference&apos;s time (0.25× is four times faster). Lower is better.</source>
+        <translation>预热后处理一批的用时中位数；第二行是与参照模型用时之比（0.25× 即快四倍）。越低越好。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="154"/>
+        <source>Inputs handled per second; the second line compares with the reference. Higher is better.</source>
+        <translation>每秒处理的输入数；第二行是与参照模型的比较。越高越好。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="159"/>
+        <source>How close the model comes to what this device could do for it: the share of the attainable speed, limited either by the device&apos;s arithmetic peak (compute bound) or by how fast it moves the model&apos;s bytes (memory bound).</source>
+        <translation>模型离此设备能为它达到的速度有多近：占可达速度的比例，可达速度受限于设备的算术峰值（计算受限）或它搬运模型字节的速度（内存受限）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="165"/>
+        <source>Share of the labelled test examples the variant gets right; the second line is the difference to the reference in percentage points.</source>
+        <translation>变体答对的带标签测试样本比例；第二行是与参照模型相差的百分点。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="170"/>
+        <source>How often the variant gives the reference&apos;s top answer (needs no labels).</source>
+        <translation>变体给出与参照模型相同首选答案的比例（无需标签）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="180"/>
+        <source>compute bound</source>
+        <translation>计算受限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="181"/>
+        <source>memory bound</source>
+        <translation>内存受限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="192"/>
+        <source>keep at least {share} of the reference&apos;s accuracy</source>
+        <translation>至少保留参照模型准确率的 {share}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="196"/>
+        <source>agree with it on at least {share} of predictions</source>
+        <translation>至少在 {share} 的预测上与其一致</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="199"/>
+        <source> and </source>
+        <translation>，且</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="218"/>
+        <source>{variant}: no device could run it.</source>
+        <translation>{variant}：没有设备能运行它。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="221"/>
+        <source>{variant}: runs only on {device}.</source>
+        <translation>{variant}：只能在 {device} 上运行。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="227"/>
+        <source>{variant}: about as fast on {device} as on {other}.</source>
+        <translation>{variant}：在 {device} 和 {other} 上速度相当。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="231"/>
+        <source>{variant}: fastest on {device}, {ratio} faster than on {other}.</source>
+        <translation>{variant}：在 {device} 上最快，比在 {other} 上快 {ratio}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="376"/>
+        <source>The reference: every ratio and the agreement are measured against it.</source>
+        <extracomment>The device&apos;s place among the devices (shades alternate groups).</extracomment>
+        <translation>参照模型：所有比例和一致率都以它为基准。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="381"/>
+        <source>On the trade-off frontier on {devices}: no other variant is both faster and better there.</source>
+        <translation>在 {devices} 上处于最佳权衡：在那里没有其他变体既更快又更好。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="385"/>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="387"/>
+        <source>Made from {parent}.</source>
+        <translation>由 {parent} 生成。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="390"/>
+        <source>File: {file}</source>
+        <translation>文件：{file}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="393"/>
+        <source>reference</source>
+        <translation>参照模型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="401"/>
+        <source>{count} parameters</source>
+        <translation>参数量 {count}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="404"/>
+        <source>{nonzero} of them nonzero ({zero} zero: the dense size and speed do not change).</source>
+        <translation>其中 {nonzero} 个非零（{zero} 为零：稠密存储的大小和速度不变）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="411"/>
+        <source>{ratio} the reference&apos;s parameters.</source>
+        <translation>参数量是参照模型的 {ratio}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="418"/>
+        <source>{size} saved ({bytes} bytes).</source>
+        <translation>保存后为 {size}（{bytes} 字节）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="421"/>
+        <source>{ratio} the reference&apos;s size.</source>
+        <translation>大小是参照模型的 {ratio}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="430"/>
+        <source>Not measured on {device}.</source>
+        <translation>未在 {device} 上测量。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="434"/>
+        <source>Could not run on {device}: {error}</source>
+        <translation>无法在 {device} 上运行：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="446"/>
+        <source>{rate} inputs per second at a batch of {batch}.</source>
+        <translation>批大小为 {batch} 时，吞吐量为 {rate}（每秒输入数）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="451"/>
+        <source>{rate} at a batch of {batch}.</source>
+        <translation>批大小为 {batch} 时为 {rate}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="454"/>
+        <source>{ratio} the reference&apos;s throughput.</source>
+        <translation>吞吐量是参照模型的 {ratio}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="461"/>
+        <source>No roofline here: the device&apos;s peak or the model&apos;s FLOPs are unknown.</source>
+        <translation>此处没有屋顶线：设备的峰值或模型的 FLOPs 未知。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="466"/>
+        <source>Memory bound: the model does little arithmetic per byte it reads, so the memory bandwidth ({bandwidth}) sets the limit, not the arithmetic peak ({peak}).</source>
+        <translation>内存受限：模型每读取一个字节只做很少的运算，因此上限由内存带宽（{bandwidth}）决定，而不是算术峰值（{peak}）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="473"/>
+        <source>Compute bound: the model does enough arithmetic per byte that the device&apos;s arithmetic peak ({peak}) sets the limit; memory bandwidth is {bandwidth}.</source>
+        <translation>计算受限：模型每个字节的运算足够多，因此上限由设备的算术峰值（{peak}）决定；内存带宽为 {bandwidth}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="480"/>
+        <source>Reaches {share} of what {device} could attain for this model: {achieved} of {attainable}.</source>
+        <translation>达到 {device} 对此模型可达速度的 {share}：{achieved} / {attainable}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="497"/>
+        <source>No labelled test data for this model.</source>
+        <translation>此模型没有带标签的测试数据。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="503"/>
+        <source>Gets {share} of the labelled test examples right on {device}.</source>
+        <translation>在 {device} 上答对 {share} 的带标签测试样本。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="508"/>
+        <source>{points} compared with the reference.</source>
+        <translation>与参照模型相比 {points}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="515"/>
+        <source>Agreement was not measured (a model with one output has no top answer).</source>
+        <translation>未测量一致率（只有一个输出的模型没有首选答案）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="519"/>
+        <source>Gives the reference&apos;s top answer for {share} of the inputs.</source>
+        <translation>对 {share} 的输入给出与参照模型相同的首选答案。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="524"/>
+        <source>Cosine similarity of the outputs: {cosine}.</source>
+        <translation>输出的余弦相似度：{cosine}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="529"/>
+        <source>Largest difference in an output: {error}.</source>
+        <translation>输出的最大差值：{error}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="538"/>
+        <source>Latency was not measured.</source>
+        <translation>未测量延迟。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="540"/>
+        <source>Median {median} for a batch of {batch}</source>
+        <translation>批大小为 {batch} 时中位数 {median}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="543"/>
+        <location filename="../../widgets/comparison_table.py" line="551"/>
+        <source>; p90 {p90}</source>
+        <translation>；p90 {p90}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="548"/>
+        <source>Batch of 1: median {median}</source>
+        <translation>批大小为 1：中位数 {median}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="558"/>
+        <source>{ratio} the reference&apos;s time: {speedup} faster.</source>
+        <translation>用时是参照模型的 {ratio}：快 {speedup}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="562"/>
+        <source>{ratio} the reference&apos;s time: {slowdown} slower.</source>
+        <translation>用时是参照模型的 {ratio}：慢 {slowdown}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="565"/>
+        <source>compiled</source>
+        <translation>已编译</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="566"/>
+        <source>eager</source>
+        <translation>eager 模式</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="567"/>
+        <source>Ran in {dtype}, {compiled}.</source>
+        <translation>以 {dtype} 运行，{compiled}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="625"/>
+        <source>Below the quality floor ({floor}).</source>
+        <translation>低于质量下限（{floor}）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="627"/>
+        <source>Below the quality floor.</source>
+        <translation>低于质量下限。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="647"/>
+        <source>Measured on {device}: {description}.</source>
+        <translation>在 {device} 上测量：{description}。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/comparison_table.py" line="892"/>
         <source>Run a recipe or compare variants to fill this table.</source>
-        <extracomment>The raw value a column sorts by (None sorts last either way). The variant&apos;s name, on every cell of its row. The muted second line of a cell: the ratio to the reference row (&quot;0.25×&quot;). True where the cell stands for a measurement that failed (&quot;n/a&quot;). Columns before the device groups, and the columns of each device&apos;s group. Shown in a cell whose measurement failed on that device. The widest the steps column starts out, in pixels (the tooltip has the whole chain). The invisible root: the parent of every row. The device&apos;s place among the devices (shades alternate groups). A thin line along the frozen column&apos;s right edge. The selected rows changed: (list of variant names, in row order).</extracomment>
+        <extracomment>A thin line along the frozen column&apos;s right edge. The selected rows changed: (list of variant names, in row order).</extracomment>
         <translation>运行配方或对比变体后，结果会显示在此表格中。</translation>
     </message>
     <message>
-        <location filename="../../widgets/comparison_table.py" line="879"/>
+        <location filename="../../widgets/comparison_table.py" line="920"/>
         <source>Fastest device per variant</source>
         <translation>各变体最快的设备</translation>
     </message>
     <message>
-        <location filename="../../widgets/comparison_table.py" line="890"/>
+        <location filename="../../widgets/comparison_table.py" line="931"/>
         <source>Which device runs each variant fastest, at the same batch, compared with the next fastest one.</source>
         <translation>在相同批大小下，哪台设备运行各个变体最快，并与次快的设备比较。</translation>
     </message>
     <message>
-        <location filename="../../widgets/comparison_table.py" line="1015"/>
+        <location filename="../../widgets/comparison_table.py" line="1056"/>
         <source>The fastest device differs between variants.</source>
         <translation>不同变体的最快设备不一样。</translation>
     </message>
     <message>
-        <location filename="../../widgets/comparison_table.py" line="1019"/>
+        <location filename="../../widgets/comparison_table.py" line="1060"/>
         <source>Bold: the reference ({name}); second lines compare with it.</source>
         <translation>粗体：参照模型（{name}）；第二行是与它的比较。</translation>
     </message>
     <message>
-        <location filename="../../widgets/comparison_table.py" line="1022"/>
+        <location filename="../../widgets/comparison_table.py" line="1063"/>
         <source>★ on the trade-off frontier.</source>
         <translation>★ 表示最佳权衡。</translation>
     </message>
     <message>
-        <location filename="../../widgets/comparison_table.py" line="1024"/>
+        <location filename="../../widgets/comparison_table.py" line="1065"/>
         <source>Tinted rows fall below the quality floor.</source>
         <translation>带底色的行低于质量下限。</translation>
     </message>
     <message>
-        <location filename="../../widgets/comparison_table.py" line="1025"/>
+        <location filename="../../widgets/comparison_table.py" line="1066"/>
         <source>Latency at a batch of {batch}.</source>
         <translation>延迟按批大小 {batch} 测量。</translation>
     </message>
@@ -222,613 +578,613 @@
 <context>
     <name>CompressionPanel</name>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="144"/>
+        <location filename="../../widgets/compression_panel.py" line="145"/>
         <source>&amp;Quantize</source>
         <extracomment>The techniques, in the order of the selector. Quantization schemes, as ``slimbench quantize --scheme`` takes them. The scheme that calibrates on batches of data. Pruning methods, as ``slimbench prune --method`` takes them. Importance criteria, in menu order. The criteria each method understands (the engine&apos;s ``IMPORTANCES``). Prune modes: a fixed amount everywhere, or per-layer amounts chosen to reach a target. What an automatic target is a share of (``slimbench prune --auto-target-size|latency``). The methods automatic mode can use, per target. Pruning amount limits, in percent. 2:4 sparsity always removes two weights of every four. Width of the form labels in pixels (the panel sits in a tab about 420 px wide). Patterns are separated by commas, semicolons or white space (module paths have none).</extracomment>
         <translation>量化(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="145"/>
+        <location filename="../../widgets/compression_panel.py" line="146"/>
         <source>&amp;Prune</source>
         <translation>剪枝(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="146"/>
+        <location filename="../../widgets/compression_panel.py" line="147"/>
         <source>&amp;Distil</source>
         <translation>蒸馏(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="155"/>
+        <location filename="../../widgets/compression_panel.py" line="156"/>
         <source>Stores the model&apos;s numbers with fewer bits: smaller and often faster, usually with a very small loss of quality. Takes seconds.</source>
         <translation>用更少的位数存储模型的数值：模型更小，通常也更快，质量损失一般很小。只需几秒。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="160"/>
+        <location filename="../../widgets/compression_panel.py" line="161"/>
         <source>Removes the weights or channels that matter least. The more you remove, the more quality drops; a short retraining afterwards wins most of it back.</source>
         <translation>移除最不重要的权重或通道。移除得越多，质量下降越多；之后做一次简短的再训练可挽回大部分损失。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="165"/>
+        <location filename="../../widgets/compression_panel.py" line="166"/>
         <source>Trains a smaller model (the student) to give the same answers as yours (the teacher). Needs training data and takes minutes to hours, but a student half the size often keeps nearly all of the quality.</source>
         <translation>训练一个较小的模型（学生）给出与你的模型（教师）相同的答案。需要训练数据，耗时几分钟到几小时，但只有一半大小的学生模型往往能保留几乎全部质量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="178"/>
+        <location filename="../../widgets/compression_panel.py" line="179"/>
         <source>int8, dynamic</source>
         <translation>int8，动态</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="179"/>
+        <location filename="../../widgets/compression_panel.py" line="180"/>
         <source>int8, static (calibrated)</source>
         <translation>int8，静态（需校准）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="180"/>
+        <location filename="../../widgets/compression_panel.py" line="181"/>
         <source>int8, weights only</source>
         <translation>int8，仅权重</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="181"/>
+        <location filename="../../widgets/compression_panel.py" line="182"/>
         <source>int4, weights only</source>
         <translation>int4，仅权重</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="182"/>
+        <location filename="../../widgets/compression_panel.py" line="183"/>
         <source>float8, dynamic (recent NVIDIA GPUs)</source>
         <translation>float8，动态（较新的 NVIDIA GPU）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="183"/>
+        <location filename="../../widgets/compression_panel.py" line="184"/>
         <source>float16 (half precision)</source>
         <translation>float16（半精度）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="184"/>
+        <location filename="../../widgets/compression_panel.py" line="185"/>
         <source>bfloat16 (half precision)</source>
         <translation>bfloat16（半精度）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="193"/>
+        <location filename="../../widgets/compression_panel.py" line="194"/>
         <source>Stores weights as 8-bit integers and converts activations on the fly: about 4× smaller Linear layers, often 2–4× faster on CPUs.</source>
         <translation>将权重存为 8 位整数，激活值在运行时即时转换：Linear 层约缩小 4 倍，在 CPU 上通常快 2–4 倍。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="198"/>
+        <location filename="../../widgets/compression_panel.py" line="199"/>
         <source>Also converts activations, using a few batches of your data to calibrate: fastest on CPUs for convolution networks.</source>
         <translation>同时转换激活值，并用几批你的数据进行校准：在 CPU 上运行卷积网络时最快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="203"/>
+        <location filename="../../widgets/compression_panel.py" line="204"/>
         <source>Only weights are compressed: pays off on GPUs where memory is the bottleneck. About 4× smaller Linear layers; rarely faster on CPUs.</source>
         <translation>只压缩权重：适合显存是瓶颈的 GPU。Linear 层约缩小 4 倍；在 CPU 上很少变快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="208"/>
+        <location filename="../../widgets/compression_panel.py" line="209"/>
         <source>Only weights are compressed: pays off on GPUs where memory is the bottleneck. About 8× smaller Linear layers; needs an NVIDIA GPU.</source>
         <translation>只压缩权重：适合显存是瓶颈的 GPU。Linear 层约缩小 8 倍；需要 NVIDIA GPU。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="213"/>
+        <location filename="../../widgets/compression_panel.py" line="214"/>
         <source>8-bit floating-point weights and activations on the tensor cores of Hopper or Ada GPUs: about 4× smaller Linear layers, faster than bfloat16 only for large layers and batches.</source>
         <translation>在 Hopper 或 Ada GPU 的张量核心上使用 8 位浮点权重和激活：Linear 层约缩小 4 倍，只有在层和批量都很大时才比 bfloat16 快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="219"/>
+        <location filename="../../widgets/compression_panel.py" line="220"/>
         <source>Half-precision numbers: 2× smaller; float16 is fast on GPUs but slow on most CPUs.</source>
         <translation>半精度数值：大小减半；float16 在 GPU 上很快，但在大多数 CPU 上较慢。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="223"/>
+        <location filename="../../widgets/compression_panel.py" line="224"/>
         <source>Half-precision numbers: 2× smaller; bfloat16 is very fast on recent CPUs and GPUs.</source>
         <translation>半精度数值：大小减半；bfloat16 在较新的 CPU 和 GPU 上非常快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="234"/>
+        <location filename="../../widgets/compression_panel.py" line="235"/>
         <source>Structured (channels)</source>
         <translation>结构化（通道）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="235"/>
+        <location filename="../../widgets/compression_panel.py" line="236"/>
         <source>Unstructured (single weights)</source>
         <translation>非结构化（单个权重）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="236"/>
+        <location filename="../../widgets/compression_panel.py" line="237"/>
         <source>2:4 semi-structured</source>
         <translation>2:4 半结构化</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="245"/>
+        <location filename="../../widgets/compression_panel.py" line="246"/>
         <source>Removes whole channels and neurons: the model really gets smaller and faster.</source>
         <translation>移除整个通道和神经元：模型真正变小、变快。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="249"/>
+        <location filename="../../widgets/compression_panel.py" line="250"/>
         <source>Sets the smallest weights to zero: the file can be compressed, but dense speed does not change.</source>
         <translation>将最小的权重置零：文件可以压缩，但稠密计算的速度不变。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="254"/>
+        <location filename="../../widgets/compression_panel.py" line="255"/>
         <source>Keeps 2 of every 4 weights in a pattern NVIDIA GPUs accelerate; needs a GPU.</source>
         <translation>每 4 个权重保留 2 个，NVIDIA GPU 可加速这种模式；需要 GPU。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="265"/>
+        <location filename="../../widgets/compression_panel.py" line="266"/>
         <source>Fixed amount</source>
         <translation>固定比例</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="266"/>
+        <location filename="../../widgets/compression_panel.py" line="267"/>
         <source>Automatic (reach a target)</source>
         <translation>自动（达到目标）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="274"/>
+        <location filename="../../widgets/compression_panel.py" line="275"/>
         <source>Every layer loses the same share, the amount you set.</source>
         <translation>每一层去掉相同的比例，即你设定的数量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="277"/>
+        <location filename="../../widgets/compression_panel.py" line="278"/>
         <source>Scans how much each layer suffers, then removes more from the layers that matter least until the target is reached.</source>
         <translation>先扫描每一层受影响的程度，再从最不重要的层多去掉一些，直到达到目标。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="289"/>
+        <location filename="../../widgets/compression_panel.py" line="290"/>
         <source>Size (the file)</source>
         <translation>大小（文件）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="290"/>
+        <location filename="../../widgets/compression_panel.py" line="291"/>
         <source>Latency (time per prediction)</source>
         <translation>延迟（每次预测的时间）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="298"/>
+        <location filename="../../widgets/compression_panel.py" line="299"/>
         <source>The pruned file is at most this share of the original&apos;s size.</source>
         <translation>剪枝后的文件最多为原始大小的这个比例。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="302"/>
+        <location filename="../../widgets/compression_panel.py" line="303"/>
         <source>One batch of 32 takes at most this share of the original&apos;s time on the chosen device; measured for real while choosing. Structured pruning only.</source>
         <translation>在所选设备上，一批 32 个样本的用时最多为原始模型的这个比例；选择时实际测量。仅限结构化剪枝。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="314"/>
+        <location filename="../../widgets/compression_panel.py" line="315"/>
         <source>Magnitude (L1)</source>
         <translation>幅值 (L1)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="315"/>
+        <location filename="../../widgets/compression_panel.py" line="316"/>
         <source>Magnitude (L2)</source>
         <translation>幅值 (L2)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="316"/>
+        <location filename="../../widgets/compression_panel.py" line="317"/>
         <source>Taylor (uses gradients)</source>
         <translation>Taylor（使用梯度）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="317"/>
+        <location filename="../../widgets/compression_panel.py" line="318"/>
         <source>LAMP (layer-adaptive)</source>
         <translation>LAMP（层自适应）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="318"/>
+        <location filename="../../widgets/compression_panel.py" line="319"/>
         <source>Random (a baseline)</source>
         <translation>随机（作对照）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="326"/>
+        <location filename="../../widgets/compression_panel.py" line="327"/>
         <source>Removes what has the smallest weights (sum of absolute values). Fast and a good default.</source>
         <translation>移除权重最小的部分（按绝对值之和）。速度快，是不错的默认选择。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="331"/>
+        <location filename="../../widgets/compression_panel.py" line="332"/>
         <source>Like L1, but large single weights count more (sum of squares).</source>
         <translation>与 L1 类似，但单个较大的权重影响更大（按平方和）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="335"/>
+        <location filename="../../widgets/compression_panel.py" line="336"/>
         <source>Estimates how much the output changes without each part, from a few batches of your data. Often keeps more quality; slower.</source>
         <translation>用几批你的数据估计去掉每个部分后输出会变化多少。通常能保留更多质量，但较慢。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="340"/>
+        <location filename="../../widgets/compression_panel.py" line="341"/>
         <source>Compares weights across layers fairly, so no layer is emptied by accident. Useful with global ranking.</source>
         <translation>在各层之间公平地比较权重，避免某一层被意外剪空。适合与全局排序一起使用。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="345"/>
+        <location filename="../../widgets/compression_panel.py" line="346"/>
         <source>Removes parts at random: only useful to see how much better the other criteria do.</source>
         <translation>随机移除：仅用于对照，看其他标准能好多少。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="499"/>
+        <location filename="../../widgets/compression_panel.py" line="462"/>
         <source>&amp;Sensitivity scan</source>
         <extracomment>The user pressed Run: (technique, options). The user asked for a sensitivity scan (quantize and prune): (technique, options). Another technique was chosen. Any field of a form changed: (technique, options of that technique).</extracomment>
         <translation>敏感度扫描(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="504"/>
+        <location filename="../../widgets/compression_panel.py" line="467"/>
         <source>Compresses one layer at a time and measures how much each one hurts the answers, so you can see which layers to leave alone. Changes nothing.</source>
         <translation>每次只压缩一层，测量每层对答案的影响有多大，以便看出哪些层不宜改动。不会修改任何内容。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="510"/>
+        <location filename="../../widgets/compression_panel.py" line="473"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="638"/>
+        <location filename="../../widgets/compression_panel.py" line="601"/>
         <source>Command line: --scheme {name}</source>
         <translation>命令行：--scheme {name}</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="639"/>
+        <location filename="../../widgets/compression_panel.py" line="602"/>
         <source>Scheme</source>
         <translation>方案</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="640"/>
+        <location filename="../../widgets/compression_panel.py" line="603"/>
         <source>How the model&apos;s numbers are stored after quantization. Hover over an entry to read what it is good for.</source>
         <translation>量化后模型数值的存储方式。将鼠标悬停在选项上可查看其适用场景。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="650"/>
+        <location filename="../../widgets/compression_panel.py" line="613"/>
         <source>Compile (torch.compile)</source>
         <translation>编译 (torch.compile)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="655"/>
+        <location filename="../../widgets/compression_panel.py" line="618"/>
         <source>Turns the quantized model into optimised code the first time it runs. Most of the speed-up of int8 comes from this; the first run takes longer.</source>
         <translation>首次运行时把量化后的模型转换为优化过的代码。int8 的大部分加速来自于此；首次运行耗时较长。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="667"/>
+        <location filename="../../widgets/compression_panel.py" line="630"/>
         <source>Calibration batches</source>
         <translation>校准批次数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="669"/>
+        <location filename="../../widgets/compression_panel.py" line="632"/>
         <source>How many batches of your data to run through the model to learn the range of its activations. More is steadier and slower; 8 is usually enough.</source>
         <translation>用多少批你的数据运行模型，以获知其激活值的范围。越多越稳定，但也越慢；通常 8 批就够了。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="681"/>
-        <location filename="../../widgets/compression_panel.py" line="862"/>
+        <location filename="../../widgets/compression_panel.py" line="644"/>
+        <location filename="../../widgets/compression_panel.py" line="825"/>
         <source>e.g. fc, stages.0.*</source>
         <translation>例如 fc, stages.0.*</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="686"/>
-        <location filename="../../widgets/compression_panel.py" line="867"/>
+        <location filename="../../widgets/compression_panel.py" line="649"/>
+        <location filename="../../widgets/compression_panel.py" line="830"/>
         <source>Skip layers</source>
         <translation>跳过的层</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="694"/>
+        <location filename="../../widgets/compression_panel.py" line="657"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="697"/>
+        <location filename="../../widgets/compression_panel.py" line="660"/>
         <source>Auto-skip the most sensitive layers</source>
         <translation>自动跳过最敏感的层</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="699"/>
+        <location filename="../../widgets/compression_panel.py" line="662"/>
         <source>Measures first which layers lose the most quality when quantized, and leaves that many of them as they are. 0 turns it off.</source>
         <translation>先测量哪些层量化后质量损失最大，并将其中这么多个层保持原样。设为 0 即关闭。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="721"/>
+        <location filename="../../widgets/compression_panel.py" line="684"/>
         <source>Command line: --amount, or --auto-target-size / --auto-target-latency</source>
         <translation>命令行：--amount，或 --auto-target-size / --auto-target-latency</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="723"/>
+        <location filename="../../widgets/compression_panel.py" line="686"/>
         <source>Mode</source>
         <translation>模式</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="724"/>
+        <location filename="../../widgets/compression_panel.py" line="687"/>
         <source>Remove the same share from every layer, or let a sensitivity scan choose how much each layer loses to reach a size or speed target.</source>
         <translation>从每一层去掉相同的比例，或让敏感度扫描决定每一层去掉多少，以达到大小或速度目标。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="734"/>
+        <location filename="../../widgets/compression_panel.py" line="697"/>
         <source>Command line: --method {name}</source>
         <translation>命令行：--method {name}</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="735"/>
+        <location filename="../../widgets/compression_panel.py" line="698"/>
         <source>Method</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="736"/>
+        <location filename="../../widgets/compression_panel.py" line="699"/>
         <source>What is removed: whole channels or single weights.</source>
         <translation>移除的对象：整个通道或单个权重。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="755"/>
+        <location filename="../../widgets/compression_panel.py" line="718"/>
         <source>How much to remove: 50 % removes half of the channels (structured) or of the weights (unstructured).</source>
         <translation>移除多少：50 % 即移除一半的通道（结构化）或权重（非结构化）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="762"/>
+        <location filename="../../widgets/compression_panel.py" line="725"/>
         <source>Amount</source>
         <translation>比例</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="773"/>
+        <location filename="../../widgets/compression_panel.py" line="736"/>
         <source>Command line: --auto-target-{name} 0.5</source>
         <translation>命令行：--auto-target-{name} 0.5</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="774"/>
+        <location filename="../../widgets/compression_panel.py" line="737"/>
         <source>Target</source>
         <translation>目标</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="775"/>
+        <location filename="../../widgets/compression_panel.py" line="738"/>
         <source>What automatic mode makes smaller: the model&apos;s file, or the time one prediction takes.</source>
         <translation>自动模式要减小的是什么：模型文件，或一次预测所需的时间。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="785"/>
+        <location filename="../../widgets/compression_panel.py" line="748"/>
         <source> % of the original</source>
         <translation> % 的原始值</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="788"/>
+        <location filename="../../widgets/compression_panel.py" line="751"/>
         <source>Keep at most</source>
         <translation>最多保留</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="790"/>
+        <location filename="../../widgets/compression_panel.py" line="753"/>
         <source>The share of the original&apos;s size or latency to reach: 50 % makes it half as big or twice as fast. Layers that suffer least lose the most.</source>
         <translation>要达到的原始大小或延迟的比例：50 % 表示大小减半或速度翻倍。受影响最小的层去掉得最多。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="809"/>
+        <location filename="../../widgets/compression_panel.py" line="772"/>
         <source>Importance</source>
         <translation>重要性</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="811"/>
+        <location filename="../../widgets/compression_panel.py" line="774"/>
         <source>How to decide what matters least, and so what is removed first.</source>
         <translation>如何判断哪些部分最不重要，从而决定先移除什么。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="818"/>
+        <location filename="../../widgets/compression_panel.py" line="781"/>
         <source>Global ranking</source>
         <translation>全局排序</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="820"/>
+        <location filename="../../widgets/compression_panel.py" line="783"/>
         <source>Ranks all layers together, so layers with many unimportant parts lose more and sensitive layers lose less. Off: every layer loses the same share.</source>
         <translation>将所有层放在一起排序：不重要部分多的层移除得更多，敏感的层移除得更少。关闭时每层移除相同的比例。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="830"/>
+        <location filename="../../widgets/compression_panel.py" line="793"/>
         <source> channels</source>
         <translation> 个通道</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="831"/>
+        <location filename="../../widgets/compression_panel.py" line="794"/>
         <source>Keeps channel counts a multiple of this number, which processors and GPUs handle fastest. 1 keeps the exact amount.</source>
         <translation>使通道数保持为此数的倍数，处理器和 GPU 处理这样的通道数最快。设为 1 则严格按比例移除。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="838"/>
+        <location filename="../../widgets/compression_panel.py" line="801"/>
         <source>Round channels to</source>
         <translation>通道数对齐到</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="846"/>
+        <location filename="../../widgets/compression_panel.py" line="809"/>
         <source>Removes the amount in this many smaller steps, ranking again after each one. More steps often keep more quality.</source>
         <translation>分这么多步逐步移除，每步之后重新排序。步数越多，通常保留的质量越多。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="853"/>
+        <location filename="../../widgets/compression_panel.py" line="816"/>
         <source>Iterative steps</source>
         <translation>迭代步数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="874"/>
+        <location filename="../../widgets/compression_panel.py" line="837"/>
         <source>Recover accuracy afterwards</source>
         <translation>剪枝后恢复准确率</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="878"/>
+        <location filename="../../widgets/compression_panel.py" line="841"/>
         <source>Trains the pruned model briefly on your data so it wins back most of the quality it lost.</source>
         <translation>用你的数据对剪枝后的模型做简短训练，挽回大部分损失的质量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="888"/>
+        <location filename="../../widgets/compression_panel.py" line="851"/>
         <source>No recovery</source>
         <translation>不恢复</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="891"/>
-        <location filename="../../widgets/compression_panel.py" line="956"/>
+        <location filename="../../widgets/compression_panel.py" line="854"/>
+        <location filename="../../widgets/compression_panel.py" line="919"/>
         <source>Epochs</source>
         <translation>训练轮数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="893"/>
+        <location filename="../../widgets/compression_panel.py" line="856"/>
         <source>How many times to go over the training data. 0 skips recovery.</source>
         <translation>遍历训练数据的次数。设为 0 则跳过恢复。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="900"/>
+        <location filename="../../widgets/compression_panel.py" line="863"/>
         <source>Learn from the original (distillation)</source>
         <translation>向原始模型学习（蒸馏）</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="906"/>
+        <location filename="../../widgets/compression_panel.py" line="869"/>
         <source>The pruned model learns to give the same answers as the original, not only the labels. Usually recovers more quality.</source>
         <translation>剪枝后的模型学习给出与原始模型相同的答案，而不只是拟合标签。通常能恢复更多质量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="938"/>
+        <location filename="../../widgets/compression_panel.py" line="901"/>
         <source>No student offered for this model</source>
         <translation>此模型没有可用的学生模型</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="942"/>
+        <location filename="../../widgets/compression_panel.py" line="905"/>
         <source>Student</source>
         <translation>学生模型</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="944"/>
+        <location filename="../../widgets/compression_panel.py" line="907"/>
         <source>The smaller model that learns from yours: a narrower copy, your model pruned first, or a built-in one.</source>
         <translation>向你的模型学习的较小模型：可以是更窄的副本、先经过剪枝的你的模型，或内置模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="958"/>
+        <location filename="../../widgets/compression_panel.py" line="921"/>
         <source>How many times the student goes over the training data. More takes longer and usually gets closer to the teacher.</source>
         <translation>学生模型遍历训练数据的次数。越多耗时越长，通常也越接近教师模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="974"/>
+        <location filename="../../widgets/compression_panel.py" line="937"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="976"/>
+        <location filename="../../widgets/compression_panel.py" line="939"/>
         <source>Softens the teacher&apos;s answers so the student also learns which wrong answers were nearly right. 2 to 5 works for most models.</source>
         <translation>软化教师模型的答案，让学生模型也能学到哪些错误答案其实接近正确。大多数模型取 2 到 5 即可。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="992"/>
+        <location filename="../../widgets/compression_panel.py" line="955"/>
         <source>Teacher weight (alpha)</source>
         <translation>教师权重 (alpha)</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="994"/>
+        <location filename="../../widgets/compression_panel.py" line="957"/>
         <source>How much the student follows the teacher rather than the labels: 1 only the teacher, 0 only the labels.</source>
         <translation>学生模型偏向教师模型而非标签的程度：1 表示只学教师模型，0 表示只学标签。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1006"/>
+        <location filename="../../widgets/compression_panel.py" line="969"/>
         <source>Processes</source>
         <translation>进程数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1008"/>
+        <location filename="../../widgets/compression_panel.py" line="971"/>
         <source>How many processes train together, each on part of the data. Never more than the processor has cores.</source>
         <translation>同时参与训练的进程数，每个进程处理一部分数据。不能超过处理器的核心数。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1019"/>
+        <location filename="../../widgets/compression_panel.py" line="982"/>
         <source>Machines</source>
         <translation>机器数</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1021"/>
+        <location filename="../../widgets/compression_panel.py" line="984"/>
         <source>How many computers train together. This one is the first; each other one runs the command shown below.</source>
         <translation>一起训练的计算机数量。本机是第一台；其他每台机器运行下方显示的命令。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1033"/>
+        <location filename="../../widgets/compression_panel.py" line="996"/>
         <source>Meeting point</source>
         <translation>汇合地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1035"/>
+        <location filename="../../widgets/compression_panel.py" line="998"/>
         <source>This computer&apos;s address and a free port, as the other machines reach it (HOST:PORT).</source>
         <translation>本机的地址和一个空闲端口，需能被其他机器访问（HOST:PORT）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1052"/>
+        <location filename="../../widgets/compression_panel.py" line="1015"/>
         <source>On each other machine</source>
         <translation>在其他每台机器上</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1054"/>
+        <location filename="../../widgets/compression_panel.py" line="1017"/>
         <source>Run this in a terminal on each other machine (with Slimbench installed and the teacher at the same path) before pressing Run here.</source>
         <translation>在这里点击“运行”之前，先在其他每台机器的终端中运行此命令（需已安装 Slimbench，且教师模型位于相同路径）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1079"/>
+        <location filename="../../widgets/compression_panel.py" line="1042"/>
         <source>Layers to leave exactly as they are, separated by commas: a layer&apos;s path as in the layer tree (fc, net.1), or a pattern with * for any part (stages.0.* is everything inside stages.0). The first and last layers are often worth skipping. Ticking layers in the layer tree fills this in.</source>
         <translation>要保持原样的层，用逗号分隔：可以是层树中的层路径（fc, net.1），也可以是用 * 匹配任意部分的模式（stages.0.* 表示 stages.0 内的所有层）。第一层和最后一层通常值得跳过。在层树中勾选层会自动填入此处。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1189"/>
-        <location filename="../../widgets/compression_panel.py" line="1506"/>
+        <location filename="../../widgets/compression_panel.py" line="1152"/>
+        <location filename="../../widgets/compression_panel.py" line="1469"/>
         <source>Not available for this model.</source>
         <translation>不适用于此模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1193"/>
+        <location filename="../../widgets/compression_panel.py" line="1156"/>
         <source>Not available: {reason}</source>
         <translation>不可用：{reason}</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1374"/>
+        <location filename="../../widgets/compression_panel.py" line="1337"/>
         <source>Only the int8, static scheme needs calibration data.</source>
         <translation>只有 int8 静态方案需要校准数据。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1400"/>
+        <location filename="../../widgets/compression_panel.py" line="1363"/>
         <source>2:4 always removes half of the weights.</source>
         <translation>2:4 总是移除一半的权重。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1414"/>
+        <location filename="../../widgets/compression_panel.py" line="1377"/>
         <source>Not available for this pruning method.</source>
         <translation>不适用于此剪枝方式。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1420"/>
+        <location filename="../../widgets/compression_panel.py" line="1383"/>
         <source>Only for structured pruning.</source>
         <translation>仅适用于结构化剪枝。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1428"/>
+        <location filename="../../widgets/compression_panel.py" line="1391"/>
         <source>2:4 works inside each layer.</source>
         <translation>2:4 在每层内部进行。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1457"/>
+        <location filename="../../widgets/compression_panel.py" line="1420"/>
         <source>Not available for this automatic target.</source>
         <translation>不适用于此自动目标。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1508"/>
+        <location filename="../../widgets/compression_panel.py" line="1471"/>
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1510"/>
+        <location filename="../../widgets/compression_panel.py" line="1473"/>
         <source>A job from this panel is running; wait for it or cancel it.</source>
         <translation>此面板的任务正在运行；请等待其完成或将其取消。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1514"/>
+        <location filename="../../widgets/compression_panel.py" line="1477"/>
         <source>Choose a student model first.</source>
         <translation>请先选择学生模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1529"/>
+        <location filename="../../widgets/compression_panel.py" line="1492"/>
         <source>Quantizes a copy of the model with these settings and measures it before and after. Your model is not changed.</source>
         <translation>按这些设置量化模型的副本，并测量量化前后的表现。你的模型不会被修改。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1534"/>
+        <location filename="../../widgets/compression_panel.py" line="1497"/>
         <source>Prunes a copy of the model with these settings and measures it before and after. Your model is not changed.</source>
         <translation>按这些设置剪枝模型的副本，并测量剪枝前后的表现。你的模型不会被修改。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1538"/>
+        <location filename="../../widgets/compression_panel.py" line="1501"/>
         <source>Scans how much each layer suffers, chooses per-layer amounts that reach the target, prunes a copy and measures it before and after. Your model is not changed.</source>
         <translation>扫描每一层受影响的程度，选出能达到目标的逐层比例，剪枝模型的副本并测量剪枝前后的表现。你的模型不会被修改。</translation>
     </message>
     <message>
-        <location filename="../../widgets/compression_panel.py" line="1544"/>
+        <location filename="../../widgets/compression_panel.py" line="1507"/>
         <source>Trains the student on your data and measures it beside the original.</source>
         <translation>用你的数据训练学生模型，并与原始模型对比测量。</translation>
     </message>
@@ -1261,201 +1617,201 @@
 <context>
     <name>LayerDiffView</name>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="88"/>
+        <location filename="../../widgets/layer_diff_view.py" line="81"/>
         <source>Only changed layers</source>
         <extracomment>The :class:`LayerDiffRow` behind an item (column LAYER). Tints blended over the theme&apos;s base colour (Okabe-Ito amber and bluish green).</extracomment>
         <translation>仅显示有变化的层</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="91"/>
+        <location filename="../../widgets/layer_diff_view.py" line="84"/>
         <source>Hide layers that are the same in both variants (their containers stay)</source>
         <translation>隐藏两个变体中相同的层（包含它们的上层仍会显示）</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="117"/>
+        <location filename="../../widgets/layer_diff_view.py" line="110"/>
         <source>Pick two variants of a model to compare them layer by layer.</source>
         <translation>选择同一模型的两个变体，逐层进行对比。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="147"/>
+        <location filename="../../widgets/layer_diff_view.py" line="140"/>
         <source>Layer by layer</source>
         <translation>逐层对比</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="153"/>
+        <location filename="../../widgets/layer_diff_view.py" line="146"/>
         <source>A: {a} · B: {b}</source>
         <translation>A：{a} · B：{b}</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="185"/>
+        <location filename="../../widgets/layer_diff_view.py" line="178"/>
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="186"/>
+        <location filename="../../widgets/layer_diff_view.py" line="179"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="187"/>
+        <location filename="../../widgets/layer_diff_view.py" line="180"/>
         <source>Params
 (A)</source>
         <translation>参数量
 (A)</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="188"/>
+        <location filename="../../widgets/layer_diff_view.py" line="181"/>
         <source>Params
 (B)</source>
         <translation>参数量
 (B)</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="189"/>
+        <location filename="../../widgets/layer_diff_view.py" line="182"/>
         <source>Channels
 (A → B)</source>
         <translation>通道数
 (A → B)</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="190"/>
+        <location filename="../../widgets/layer_diff_view.py" line="183"/>
         <source>Dtype
 (A → B)</source>
         <translation>数据类型
 (A → B)</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="191"/>
+        <location filename="../../widgets/layer_diff_view.py" line="184"/>
         <source>Latency
 (A)</source>
         <translation>延迟
 (A)</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="192"/>
+        <location filename="../../widgets/layer_diff_view.py" line="185"/>
         <source>Latency
 (B)</source>
         <translation>延迟
 (B)</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="193"/>
+        <location filename="../../widgets/layer_diff_view.py" line="186"/>
         <source>What changed</source>
         <translation>变化内容</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="198"/>
+        <location filename="../../widgets/layer_diff_view.py" line="191"/>
         <source>The layer&apos;s name inside its parent; the top row is the whole model.</source>
         <translation>层在其父层中的名称；最上面一行是整个模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="199"/>
+        <location filename="../../widgets/layer_diff_view.py" line="192"/>
         <source>The kind of layer; A → B where the variant replaced it.</source>
         <translation>层的种类；变体替换了该层时显示为 A → B。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="200"/>
+        <location filename="../../widgets/layer_diff_view.py" line="193"/>
         <source>Parameters of the layer and everything inside it, in variant A.</source>
         <translation>变体 A 中该层及其内部所有层的参数量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="201"/>
+        <location filename="../../widgets/layer_diff_view.py" line="194"/>
         <source>Parameters of the layer and everything inside it, in variant B.</source>
         <translation>变体 B 中该层及其内部所有层的参数量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="202"/>
+        <location filename="../../widgets/layer_diff_view.py" line="195"/>
         <source>Output channels, features or heads: what structured pruning removes.</source>
         <translation>输出通道、特征或注意力头：即结构化剪枝移除的对象。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="203"/>
+        <location filename="../../widgets/layer_diff_view.py" line="196"/>
         <source>The precision the layer&apos;s weight is stored in: what quantization changes.</source>
         <translation>该层权重的存储精度：即量化所改变的内容。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="205"/>
+        <location filename="../../widgets/layer_diff_view.py" line="198"/>
         <source>Median eager time of the layer (what is inside it included) in variant A, timed with hooks; compiled models are not timed per layer.</source>
         <translation>变体 A 中该层（含其内部各层）在 eager 模式下的用时中位数，通过钩子计时；编译后的模型不做逐层计时。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="208"/>
+        <location filename="../../widgets/layer_diff_view.py" line="201"/>
         <source>Median eager time of the layer in variant B, on the same inputs.</source>
         <translation>变体 B 中该层在相同输入下、eager 模式的用时中位数。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="209"/>
+        <location filename="../../widgets/layer_diff_view.py" line="202"/>
         <source>What differs between the two variants, in words.</source>
         <translation>用文字说明两个变体之间的差异。</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="218"/>
+        <location filename="../../widgets/layer_diff_view.py" line="211"/>
         <source>{changed} of {total} layers changed</source>
         <translation>{total} 层中有 {changed} 层发生变化</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="223"/>
+        <location filename="../../widgets/layer_diff_view.py" line="216"/>
         <source>{count} removed</source>
         <translation>移除 {count} 层</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="225"/>
+        <location filename="../../widgets/layer_diff_view.py" line="218"/>
         <source>{count} added</source>
         <translation>新增 {count} 层</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="234"/>
+        <location filename="../../widgets/layer_diff_view.py" line="227"/>
         <source>A and B run about as fast</source>
         <translation>A 与 B 速度相当</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="236"/>
+        <location filename="../../widgets/layer_diff_view.py" line="229"/>
         <source>B runs {ratio}× faster</source>
         <translation>B 比 A 快 {ratio}×</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="237"/>
+        <location filename="../../widgets/layer_diff_view.py" line="230"/>
         <source>B runs {ratio}× slower</source>
         <translation>B 比 A 慢 {ratio}×</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="244"/>
+        <location filename="../../widgets/layer_diff_view.py" line="237"/>
         <source>The whole model</source>
         <translation>整个模型</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="260"/>
+        <location filename="../../widgets/layer_diff_view.py" line="253"/>
         <source>(whole model)</source>
         <translation>（整个模型）</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="278"/>
+        <location filename="../../widgets/layer_diff_view.py" line="271"/>
         <source>ms</source>
         <comment>milliseconds</comment>
         <translation>ms</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="291"/>
+        <location filename="../../widgets/layer_diff_view.py" line="284"/>
         <source>removed: only in A</source>
         <translation>已移除：仅在 A 中</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="293"/>
+        <location filename="../../widgets/layer_diff_view.py" line="286"/>
         <source>added: only in B</source>
         <translation>新增：仅在 B 中</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="297"/>
+        <location filename="../../widgets/layer_diff_view.py" line="290"/>
         <source>channels {a} → {b}</source>
         <translation>通道数 {a} → {b}</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="303"/>
+        <location filename="../../widgets/layer_diff_view.py" line="296"/>
         <source>no weight</source>
         <translation>无权重</translation>
     </message>
     <message>
-        <location filename="../../widgets/layer_diff_view.py" line="309"/>
+        <location filename="../../widgets/layer_diff_view.py" line="302"/>
         <source>params {a} → {b}</source>
         <translation>参数量 {a} → {b}</translation>
     </message>
@@ -2321,538 +2677,646 @@
 <context>
     <name>PipelineEditor</name>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="360"/>
+        <location filename="../../widgets/pipeline_editor.py" line="323"/>
         <source>The model every step starts from.</source>
-        <extracomment>The editor&apos;s modes, in the order of the switch. Step techniques, in the order of the Add buttons. The options each step form shows as its own controls; the others keep their defaults or go in the step&apos;s &quot;Advanced options&quot; field. The options a newly added step writes out, so the saved file says what was chosen. Students offered in the distil form (the field also takes zoo:NAME and file:PATH). The quantize form&apos;s compile choices and the option value each one writes. The step a first distillation gets as its student (there is no model before it). Width of the form labels in pixels, so the fields of every form line up. The user pressed Run on a valid recipe: (Recipe). The user pressed Cancel while a recipe runs. The user changed something in the form (not emitted by set_recipe and the like). Per step (by identity), why its advanced options cannot be read.</extracomment>
+        <extracomment>The user pressed Run on a valid recipe: (Recipe). The user pressed Cancel while a recipe runs. The user changed something in the form (not emitted by set_recipe and the like). Per step (by identity), why its advanced options cannot be read.</extracomment>
         <translation>所有步骤的起始模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="373"/>
+        <location filename="../../widgets/pipeline_editor.py" line="336"/>
         <source>&amp;Open recipe…</source>
         <translation>打开配方(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="375"/>
+        <location filename="../../widgets/pipeline_editor.py" line="338"/>
         <source>Read a recipe from a .toml file.</source>
         <translation>从 .toml 文件读取配方。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="376"/>
+        <location filename="../../widgets/pipeline_editor.py" line="339"/>
         <source>&amp;Save recipe…</source>
         <translation>保存配方(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="379"/>
+        <location filename="../../widgets/pipeline_editor.py" line="342"/>
         <source>Write this recipe to a .toml file; `slimbench run FILE` runs it headless.</source>
         <translation>将此配方写入 .toml 文件；用 `slimbench run FILE` 可在无界面模式下运行它。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="381"/>
+        <location filename="../../widgets/pipeline_editor.py" line="344"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="383"/>
+        <location filename="../../widgets/pipeline_editor.py" line="346"/>
         <source>Stops the running recipe after its current step.</source>
         <translation>在当前步骤完成后停止正在运行的配方。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="384"/>
+        <location filename="../../widgets/pipeline_editor.py" line="347"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="387"/>
+        <location filename="../../widgets/pipeline_editor.py" line="350"/>
         <source>Runs every step and measures each result on the ticked devices.</source>
         <translation>运行每个步骤，并在勾选的设备上测量每个结果。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="433"/>
+        <location filename="../../widgets/pipeline_editor.py" line="396"/>
         <source>Steps, in order</source>
         <translation>步骤（按顺序）</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="439"/>
+        <location filename="../../widgets/pipeline_editor.py" line="402"/>
         <source>Each step works on the model the step before produced. Select a step to change it.</source>
         <translation>每个步骤都处理上一步生成的模型。选中某个步骤即可修改它。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="444"/>
+        <location filename="../../widgets/pipeline_editor.py" line="407"/>
         <source>Add pruning</source>
         <translation>添加剪枝</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="445"/>
+        <location filename="../../widgets/pipeline_editor.py" line="408"/>
         <source>Add distillation</source>
         <translation>添加蒸馏</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="446"/>
+        <location filename="../../widgets/pipeline_editor.py" line="409"/>
         <source>Add quantization</source>
         <translation>添加量化</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="459"/>
+        <location filename="../../widgets/pipeline_editor.py" line="422"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="461"/>
+        <location filename="../../widgets/pipeline_editor.py" line="424"/>
         <source>Removes the selected step.</source>
         <translation>移除所选步骤。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="462"/>
+        <location filename="../../widgets/pipeline_editor.py" line="425"/>
         <source>Move up</source>
         <translation>上移</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="464"/>
+        <location filename="../../widgets/pipeline_editor.py" line="427"/>
         <source>Runs the selected step one place earlier.</source>
         <translation>将所选步骤提前一位运行。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="465"/>
+        <location filename="../../widgets/pipeline_editor.py" line="428"/>
         <source>Move down</source>
         <translation>下移</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="467"/>
+        <location filename="../../widgets/pipeline_editor.py" line="430"/>
         <source>Runs the selected step one place later.</source>
         <translation>将所选步骤推后一位运行。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="485"/>
-        <location filename="../../widgets/pipeline_editor.py" line="1218"/>
+        <location filename="../../widgets/pipeline_editor.py" line="448"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1181"/>
         <source>Selected step</source>
         <translation>所选步骤</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="489"/>
+        <location filename="../../widgets/pipeline_editor.py" line="452"/>
         <source>Add a step with the buttons on the left, then select it to change its settings.</source>
         <translation>用左侧的按钮添加步骤，然后选中它来修改设置。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="570"/>
+        <location filename="../../widgets/pipeline_editor.py" line="533"/>
         <source>(automatic)</source>
         <translation>（自动）</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="571"/>
+        <location filename="../../widgets/pipeline_editor.py" line="534"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="572"/>
+        <location filename="../../widgets/pipeline_editor.py" line="535"/>
         <source>A short label for the variant this step makes, shown in the results. Empty: made from the settings.</source>
         <translation>此步骤生成的变体的简短名称，显示在结果中。留空则根据设置自动生成。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="578"/>
+        <location filename="../../widgets/pipeline_editor.py" line="541"/>
         <source>Advanced options</source>
         <translation>高级选项</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="615"/>
+        <location filename="../../widgets/pipeline_editor.py" line="578"/>
         <source>Method</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="616"/>
+        <location filename="../../widgets/pipeline_editor.py" line="579"/>
         <source>What is removed: whole channels (smaller and faster) or single weights (only sparser).</source>
         <translation>移除的对象：整个通道（更小、更快）或单个权重（只是更稀疏）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="622"/>
+        <location filename="../../widgets/pipeline_editor.py" line="585"/>
         <source>The share removed: 0.5 removes half of the channels (structured) or of the weights (unstructured).</source>
         <translation>移除的比例：0.5 即移除一半的通道（结构化）或权重（非结构化）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="625"/>
+        <location filename="../../widgets/pipeline_editor.py" line="588"/>
         <source>Amount</source>
         <translation>比例</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="630"/>
+        <location filename="../../widgets/pipeline_editor.py" line="593"/>
         <source>Importance</source>
         <translation>重要性</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="631"/>
+        <location filename="../../widgets/pipeline_editor.py" line="594"/>
         <source>How to decide what matters least, and so what is removed first.</source>
         <translation>如何判断哪些部分最不重要，从而决定先移除什么。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="635"/>
+        <location filename="../../widgets/pipeline_editor.py" line="598"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="636"/>
+        <location filename="../../widgets/pipeline_editor.py" line="599"/>
         <source> epochs</source>
         <translation> 轮</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="637"/>
+        <location filename="../../widgets/pipeline_editor.py" line="600"/>
         <source>Retrain afterwards</source>
         <translation>剪枝后再训练</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="638"/>
+        <location filename="../../widgets/pipeline_editor.py" line="601"/>
         <source>Epochs of fine-tuning after pruning, to win back quality. None: keep the pruned model as it is (a distillation step can follow instead).</source>
         <translation>剪枝后微调的轮数，用于挽回质量。无：剪枝后的模型保持原样（也可以改为在后面接一个蒸馏步骤）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="641"/>
+        <location filename="../../widgets/pipeline_editor.py" line="604"/>
         <source>Learn from the original while retraining</source>
         <translation>再训练时向原始模型学习</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="645"/>
+        <location filename="../../widgets/pipeline_editor.py" line="608"/>
         <source>The pruned model learns to give the original&apos;s answers as well as the labels (knowledge distillation); usually keeps more quality.</source>
         <translation>剪枝后的模型既学习标签，也学习给出与原始模型相同的答案（知识蒸馏）；通常能保留更多质量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="680"/>
+        <location filename="../../widgets/pipeline_editor.py" line="643"/>
         <source>Student</source>
         <translation>学生模型</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="681"/>
+        <location filename="../../widgets/pipeline_editor.py" line="644"/>
         <source>The model that learns: previous (the step before&apos;s result), width:0.5 (half as wide), pruned:0.5 (the original, half its channels pruned) or zoo:NAME.</source>
         <translation>进行学习的模型：previous（上一步的结果）、width:0.5（宽度减半）、pruned:0.5（剪掉一半通道的原始模型）或 zoo:NAME。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="692"/>
+        <location filename="../../widgets/pipeline_editor.py" line="655"/>
         <source>Teacher</source>
         <translation>教师模型</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="693"/>
+        <location filename="../../widgets/pipeline_editor.py" line="656"/>
         <source>The model whose answers the student learns to give: usually the original, unpruned one.</source>
         <translation>学生模型要学着给出与之相同答案的模型：通常是未经剪枝的原始模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="698"/>
+        <location filename="../../widgets/pipeline_editor.py" line="661"/>
         <source>Epochs</source>
         <translation>训练轮数</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="699"/>
+        <location filename="../../widgets/pipeline_editor.py" line="662"/>
         <source>Passes over the training data. Training stops early when the validation score stops improving.</source>
         <translation>遍历训练数据的次数。验证分数不再提高时会提前停止训练。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="704"/>
+        <location filename="../../widgets/pipeline_editor.py" line="667"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="705"/>
+        <location filename="../../widgets/pipeline_editor.py" line="668"/>
         <source>Softens the teacher&apos;s answers so the student also learns which wrong answers are nearly right. 2 to 6 works for most models.</source>
         <translation>软化教师模型的答案，让学生模型也能学到哪些错误答案其实接近正确。大多数模型取 2 到 6 即可。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="710"/>
+        <location filename="../../widgets/pipeline_editor.py" line="673"/>
         <source>Teacher weight (alpha)</source>
         <translation>教师权重 (alpha)</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="711"/>
+        <location filename="../../widgets/pipeline_editor.py" line="674"/>
         <source>How much the teacher&apos;s answers count against the labels: 1 learns only from the teacher, 0 only from the labels.</source>
         <translation>教师模型的答案相对于标签的权重：1 表示只向教师模型学习，0 表示只学标签。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="750"/>
+        <location filename="../../widgets/pipeline_editor.py" line="713"/>
         <source>Scheme</source>
         <translation>方案</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="751"/>
+        <location filename="../../widgets/pipeline_editor.py" line="714"/>
         <source>How the model&apos;s numbers are stored after quantization. Hover over an entry to read what it is good for.</source>
         <translation>量化后模型数值的存储方式。将鼠标悬停在选项上可查看其适用场景。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="761"/>
+        <location filename="../../widgets/pipeline_editor.py" line="724"/>
         <source>Compile</source>
         <translation>编译</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="762"/>
+        <location filename="../../widgets/pipeline_editor.py" line="725"/>
         <source>torch.compile turns the quantized model into optimised code; most of int8&apos;s speed-up comes from it. Automatic: on where it pays off.</source>
         <translation>torch.compile 把量化后的模型转换为优化过的代码；int8 的大部分加速来自于此。自动：在能带来收益时开启。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="774"/>
+        <location filename="../../widgets/pipeline_editor.py" line="123"/>
+        <location filename="../../widgets/pipeline_editor.py" line="737"/>
         <source>Automatic search</source>
         <translation>自动搜索</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="780"/>
+        <location filename="../../widgets/pipeline_editor.py" line="122"/>
+        <source>Chain of steps</source>
+        <extracomment>The editor&apos;s modes, in the order of the switch. Step techniques, in the order of the Add buttons. The options each step form shows as its own controls; the others keep their defaults or go in the step&apos;s &quot;Advanced options&quot; field. The options a newly added step writes out, so the saved file says what was chosen. Students offered in the distil form (the field also takes zoo:NAME and file:PATH). The quantize form&apos;s compile choices and the option value each one writes. The step a first distillation gets as its student (there is no model before it). Width of the form labels in pixels, so the fields of every form line up.</extracomment>
+        <translation>步骤链</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="130"/>
+        <source>Chain techniques: each step works on the model the step before produced, and each result is measured on the ticked devices. Prune, distil, then quantize is a good start.</source>
+        <translation>串联多种技术：每个步骤处理上一步生成的模型，每个结果都在勾选的设备上测量。先剪枝、再蒸馏、最后量化是不错的起点。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="136"/>
+        <source>Automatic search tries a handful of pruning amounts and chains on one device and keeps the variants that reach your target with quality above the floor.</source>
+        <translation>自动搜索在一台设备上尝试几种剪枝比例和步骤组合，保留达到目标且质量高于下限的变体。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="145"/>
+        <source>Pruning</source>
+        <translation>剪枝</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="146"/>
+        <source>Distillation</source>
+        <translation>蒸馏</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="147"/>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="153"/>
+        <source>Trains a student to give a teacher&apos;s answers: after pruning it wins back most of the lost quality. Takes minutes.</source>
+        <translation>训练学生模型给出与教师模型相同的答案：在剪枝之后，它能挽回大部分损失的质量。需要几分钟。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="165"/>
+        <source>The model the step before produced (the pruned one, say) keeps learning.</source>
+        <translation>上一步生成的模型（例如剪枝后的模型）继续学习。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="170"/>
+        <source>The original&apos;s architecture with every layer {value} times as wide, trained from scratch.</source>
+        <translation>与原始模型架构相同，但每层宽度为原来的 {value} 倍，从头训练。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="176"/>
+        <source>The original with a share {value} of its channels pruned, keeping its other weights.</source>
+        <translation>剪掉 {value} 比例通道的原始模型，保留其余权重。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="182"/>
+        <source>The built-in architecture {value}, trained from scratch.</source>
+        <translation>内置架构 {value}，从头训练。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="186"/>
+        <source>The model saved in {value}, trained further.</source>
+        <translation>保存在 {value} 中的模型，继续训练。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="189"/>
+        <source>previous, width:W, pruned:R, zoo:NAME or file:PATH (e.g. width:0.5).</source>
+        <translation>previous、width:W、pruned:R、zoo:NAME 或 file:PATH（例如 width:0.5）。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="197"/>
+        <source>The original model</source>
+        <translation>原始模型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="198"/>
+        <source>The model from the step before</source>
+        <translation>上一步的模型</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="204"/>
+        <source>Small (a handful of candidates)</source>
+        <translation>小（少量候选）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="205"/>
+        <source>Wide (more amounts and chains; slower)</source>
+        <translation>大（更多比例和步骤组合；较慢）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="211"/>
+        <source>Automatic (where it pays off)</source>
+        <translation>自动（在能带来收益时）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="212"/>
+        <source>On</source>
+        <translation>开启</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="213"/>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="238"/>
+        <source>Something went wrong.</source>
+        <translation>出错了。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/pipeline_editor.py" line="743"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="781"/>
+        <location filename="../../widgets/pipeline_editor.py" line="744"/>
         <source>The device the targets are measured on; the other ticked devices are measured too.</source>
         <translation>用来衡量目标的设备；其他勾选的设备也会一并测量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="802"/>
+        <location filename="../../widgets/pipeline_editor.py" line="765"/>
         <source>Latency at most</source>
         <translation>延迟不超过</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="802"/>
+        <location filename="../../widgets/pipeline_editor.py" line="765"/>
         <source> ms</source>
         <translation> ms</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="803"/>
+        <location filename="../../widgets/pipeline_editor.py" line="766"/>
         <source>Keep variants whose median time for one batch is at most this, on the device above.</source>
         <translation>保留在上述设备上单批用时中位数不超过此值的变体。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="806"/>
+        <location filename="../../widgets/pipeline_editor.py" line="769"/>
         <source>Size at most</source>
         <translation>大小不超过</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="806"/>
+        <location filename="../../widgets/pipeline_editor.py" line="769"/>
         <source> MB</source>
         <translation> MB</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="807"/>
+        <location filename="../../widgets/pipeline_editor.py" line="770"/>
         <source>Keep variants whose saved file is at most this big.</source>
         <translation>保留保存后的文件不超过此大小的变体。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="811"/>
+        <location filename="../../widgets/pipeline_editor.py" line="774"/>
         <source>Retraining epochs</source>
         <translation>再训练轮数</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="812"/>
+        <location filename="../../widgets/pipeline_editor.py" line="775"/>
         <source>Epochs of recovery or distillation each pruned candidate gets. More keeps more quality and takes longer.</source>
         <translation>每个剪枝候选进行恢复训练或蒸馏的轮数。越多保留的质量越多，耗时也越长。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="819"/>
+        <location filename="../../widgets/pipeline_editor.py" line="782"/>
         <source>Search</source>
         <translation>搜索范围</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="820"/>
+        <location filename="../../widgets/pipeline_editor.py" line="783"/>
         <source>How many candidates to try: a small search takes minutes, a wide one tries more pruning amounts and chains.</source>
         <translation>要尝试多少个候选：小范围搜索只需几分钟，大范围搜索会尝试更多剪枝比例和步骤组合。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="824"/>
+        <location filename="../../widgets/pipeline_editor.py" line="787"/>
         <source>Turn on at least one target. The variants on the trade-off frontier (none both faster and better) come back.</source>
         <translation>至少开启一个目标。搜索会返回处于最佳权衡的变体（没有其他变体比它们既更快又更好）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="841"/>
+        <location filename="../../widgets/pipeline_editor.py" line="804"/>
         <source>Measure and judge</source>
         <translation>测量与评判</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="844"/>
+        <location filename="../../widgets/pipeline_editor.py" line="807"/>
         <source>Measure on</source>
         <translation>测量设备</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="852"/>
+        <location filename="../../widgets/pipeline_editor.py" line="815"/>
         <source>Every variant is measured on each ticked device, with the same inputs.</source>
         <translation>每个变体都会用相同的输入在每台勾选的设备上测量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="885"/>
+        <location filename="../../widgets/pipeline_editor.py" line="848"/>
         <source>Keep at least</source>
         <translation>至少保留</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="885"/>
+        <location filename="../../widgets/pipeline_editor.py" line="848"/>
         <source>of the original&apos;s accuracy</source>
         <translation>的原始准确率</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="886"/>
+        <location filename="../../widgets/pipeline_editor.py" line="849"/>
         <source>Variants whose accuracy on labelled test data falls below this share of the original&apos;s are marked as failing the floor.</source>
         <translation>在带标签的测试数据上，准确率低于原始模型这一比例的变体会被标记为未达质量下限。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="889"/>
+        <location filename="../../widgets/pipeline_editor.py" line="852"/>
         <source>Agree with the original on at least</source>
         <translation>至少在</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="889"/>
+        <location filename="../../widgets/pipeline_editor.py" line="852"/>
         <source>of predictions</source>
         <translation>的预测上与原始模型一致</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="890"/>
+        <location filename="../../widgets/pipeline_editor.py" line="853"/>
         <source>Variants that give the original&apos;s top answer less often than this are marked as failing the floor. Needs no labels.</source>
         <translation>与原始模型给出相同首选答案的比例低于此值的变体会被标记为未达质量下限。无需标签。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="900"/>
+        <location filename="../../widgets/pipeline_editor.py" line="863"/>
         <source>(made from the steps)</source>
         <translation>（根据步骤生成）</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="901"/>
+        <location filename="../../widgets/pipeline_editor.py" line="864"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="903"/>
+        <location filename="../../widgets/pipeline_editor.py" line="866"/>
         <source>Latency is measured on batches of this many inputs.</source>
         <translation>测量延迟时每批包含这么多个输入。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="906"/>
+        <location filename="../../widgets/pipeline_editor.py" line="869"/>
         <source>Recipe name</source>
         <translation>配方名称</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="908"/>
+        <location filename="../../widgets/pipeline_editor.py" line="871"/>
         <source>A title for the report and the results; optional.</source>
         <translation>报告和结果的标题；可不填。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="921"/>
+        <location filename="../../widgets/pipeline_editor.py" line="884"/>
         <source>Quality floor</source>
         <translation>质量下限</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="922"/>
+        <location filename="../../widgets/pipeline_editor.py" line="885"/>
         <source>The least quality a variant may keep.</source>
         <translation>变体至少要保留的质量。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="956"/>
+        <location filename="../../widgets/pipeline_editor.py" line="919"/>
         <source>Model: {model}</source>
         <translation>模型：{model}</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="958"/>
+        <location filename="../../widgets/pipeline_editor.py" line="921"/>
         <source>No model yet: load one first.</source>
         <translation>还没有模型：请先加载一个。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="987"/>
+        <location filename="../../widgets/pipeline_editor.py" line="950"/>
         <source>{name} (not found here)</source>
         <translation>{name}（本机没有）</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="993"/>
+        <location filename="../../widgets/pipeline_editor.py" line="956"/>
         <source>The recipe names this device, but this computer does not have it.</source>
         <translation>配方指定了此设备，但这台计算机上没有。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1026"/>
+        <location filename="../../widgets/pipeline_editor.py" line="989"/>
         <source>Load a model first: the recipe needs a model to start from.</source>
         <translation>请先加载模型：配方需要一个起始模型。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1030"/>
+        <location filename="../../widgets/pipeline_editor.py" line="993"/>
         <source>Tick at least one device to measure on.</source>
         <translation>请至少勾选一台用于测量的设备。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1035"/>
+        <location filename="../../widgets/pipeline_editor.py" line="998"/>
         <source>Turn on a target for the automatic search: a latency, a size or both.</source>
         <translation>请为自动搜索开启目标：延迟、大小或两者都开启。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1048"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1011"/>
         <source>Add at least one step (pruning, distillation or quantization) to the chain.</source>
         <translation>请在步骤链中至少添加一个步骤（剪枝、蒸馏或量化）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1053"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1016"/>
         <source>Step {index}, advanced options: {error}</source>
         <translation>第 {index} 步，高级选项：{error}</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1066"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1029"/>
         <source>The recipe</source>
         <translation>配方</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1190"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1153"/>
         <source>This chain</source>
         <translation>此步骤链</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1226"/>
+        <location filename="../../widgets/pipeline_editor.py" line="230"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1189"/>
         <source>Step {index}</source>
         <translation>第 {index} 步</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1301"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1264"/>
         <source>2:4 sparsity always removes two of every four weights (0.5).</source>
         <translation>2:4 稀疏总是每 4 个权重移除 2 个（0.5）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1417"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1380"/>
         <source>Other options as TOML, e.g.
 {lines}</source>
         <translation>其他选项，用 TOML 格式填写，例如：
 {lines}</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1423"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1386"/>
         <source>Options without a field above, one per line as TOML (key = value). Anything left out keeps its default:
 {names}</source>
         <translation>上方没有对应字段的选项，用 TOML 格式每行写一个（key = value）。未填写的选项保持默认值：
 {names}</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1445"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1408"/>
         <source>not valid TOML ({problem}).</source>
         <translation>不是有效的 TOML（{problem}）。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1450"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1413"/>
         <source>{key} has its own field above.</source>
         <translation>{key} 在上方有单独的字段。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1453"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1416"/>
         <source>{key} is not an option of {technique}.</source>
         <translation>{key} 不是 {technique} 的选项。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1530"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1493"/>
         <source>The recipe cannot be saved to {path}: {reason}.</source>
         <translation>无法将配方保存到 {path}：{reason}。</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1538"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1501"/>
         <source>Open recipe</source>
         <translation>打开配方</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1539"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1502"/>
         <source>Recipes (*.toml);;All files (*)</source>
         <translation>配方 (*.toml);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1552"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1515"/>
         <source>Save recipe</source>
         <translation>保存配方</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1552"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1515"/>
         <source>Recipes (*.toml)</source>
         <translation>配方 (*.toml)</translation>
     </message>
     <message>
-        <location filename="../../widgets/pipeline_editor.py" line="1561"/>
+        <location filename="../../widgets/pipeline_editor.py" line="1524"/>
         <source>Recipe</source>
         <translation>配方</translation>
     </message>
@@ -2860,58 +3324,58 @@
 <context>
     <name>RecipeWorkflow</name>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="68"/>
+        <location filename="../../app/recipe_workflow.py" line="92"/>
         <source>Recipe: {title}</source>
         <extracomment>Variant ids in the order the comparison lists them (names can repeat across runs).</extracomment>
         <translation>配方：{title}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="126"/>
+        <location filename="../../app/recipe_workflow.py" line="152"/>
         <source>Recipe finished; report in {folder}</source>
         <translation>配方运行完成；报告位于 {folder}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="130"/>
+        <location filename="../../app/recipe_workflow.py" line="156"/>
         <source>Meets the target: {names}</source>
         <translation>达到目标：{names}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="131"/>
+        <location filename="../../app/recipe_workflow.py" line="157"/>
         <source>No candidate meets the target and the floor.</source>
         <translation>没有候选能同时达到目标和质量下限。</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="159"/>
+        <location filename="../../app/recipe_workflow.py" line="185"/>
         <source>Compare {count} variants on {devices}</source>
         <translation>在 {devices} 上对比 {count} 个变体</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="175"/>
+        <location filename="../../app/recipe_workflow.py" line="201"/>
         <source>Export the report to a folder</source>
         <translation>将报告导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="185"/>
+        <location filename="../../app/recipe_workflow.py" line="211"/>
         <source>Slimbench comparison</source>
         <translation>Slimbench 对比</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="190"/>
+        <location filename="../../app/recipe_workflow.py" line="216"/>
         <source>Drawing the charts and writing the report</source>
         <translation>正在绘制图表并写出报告</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="194"/>
+        <location filename="../../app/recipe_workflow.py" line="220"/>
         <source>Export report to {folder}</source>
         <translation>导出报告到 {folder}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="216"/>
+        <location filename="../../app/recipe_workflow.py" line="242"/>
         <source>Layer differences: {a} vs {b}</source>
         <translation>逐层差异：{a} 与 {b}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="249"/>
+        <location filename="../../app/recipe_workflow.py" line="280"/>
         <source>Report written to {path}</source>
         <translation>报告已写入 {path}</translation>
     </message>
@@ -3110,12 +3574,12 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="117"/>
+        <location filename="../../app/recipe_workflow.py" line="143"/>
         <source>Inspect {name}</source>
         <translation>分析 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="236"/>
+        <location filename="../../app/recipe_workflow.py" line="262"/>
         <source>{title} failed</source>
         <translation>{title} 失败</translation>
     </message>
