@@ -249,3 +249,13 @@ def test_run_command_prints_the_comparison_and_reuses_steps(tmp_path: Path, caps
     document = json.loads(capsys.readouterr().out)
     assert document["steps"][0]["resumed"] is True
     assert document["comparison"]["variants"][1]["meets_floor"] is True
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples" / "recipes").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_the_example_recipes_are_valid(path: Path) -> None:
+    recipe = load_recipe(path)
+    assert recipe.name and (recipe.steps or recipe.auto)
+    assert recipe.model.startswith("zoo:")
