@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from slimbench.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from slimbench.engine.errors import JobCancelled, SlimbenchError
@@ -20,7 +22,9 @@ from slimbench.engine.recipes import (
     dumps_recipe,
     load_recipe,
     parse_recipe,
+    recipe_from_dict,
     save_recipe,
+    technique_options,
 )
 from slimbench.engine.recipes.runner import STEP_RECORD, run_recipe_job
 
@@ -259,3 +263,54 @@ def test_the_example_recipes_are_valid(path: Path) -> None:
     recipe = load_recipe(path)
     assert recipe.name and (recipe.steps or recipe.auto)
     assert recipe.model.startswith("zoo:")
+
+
+# --- fuzzing: anything a recipe file can hold ends in a Recipe or a one-line RecipeError ------
+
+_SCALARS = (st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False)
+            | st.text(max_size=12))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3)
+                       | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=6)
+_OPTION_NAMES = sorted({name for technique in ("prune", "distill", "quantize")
+                        for name in technique_options(technique)})
+_STEPS = st.lists(st.fixed_dictionaries(
+    {"technique": st.sampled_from(["prune", "distill", "quantize", "shrink"]) | _SCALARS},
+    optional={name: _VALUES for name in _OPTION_NAMES[:40]},
+), max_size=3)
+_RECIPES = st.fixed_dictionaries(
+    {},
+    optional={
+        "model": st.just("zoo:mlp-digits") | _VALUES,
+        "name": _VALUES,
+        "devices": st.just(["cpu"]) | _VALUES,
+        "measure": st.dictionaries(st.sampled_from(
+            ["batch_size", "large_batch", "threads", "rounds", "compile", "bogus"]), _VALUES,
+            max_size=3) | _VALUES,
+        "floor": st.dictionaries(st.sampled_from(["accuracy_ratio", "top1_agreement"]),
+                                 _VALUES) | _VALUES,
+        "auto": st.dictionaries(st.sampled_from(
+            ["device", "max_latency_ms", "max_size_mb", "epochs", "budget"]), _VALUES) | _VALUES,
+        "steps": _STEPS | _VALUES,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_RECIPES)
+def test_any_recipe_table_gives_a_recipe_or_a_one_line_error(data: dict) -> None:
+    try:
+        recipe = recipe_from_dict(data, name="fuzz.toml")
+    except RecipeError as error:
+        message = str(error)
+        assert message.startswith("fuzz.toml") and "\n" not in message, message
+    else:
+        assert recipe.model and recipe.devices and (recipe.steps or recipe.auto)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_gives_a_recipe_or_a_one_line_error(text: str) -> None:
+    try:
+        parse_recipe(text, name="fuzz.toml")
+    except RecipeError as error:
+        assert "\n" not in str(error)
