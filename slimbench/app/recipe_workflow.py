@@ -8,7 +8,6 @@ shows in the job list, reports progress and can be cancelled); results come back
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,16 @@ def reports_folder() -> Path:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40] or "recipe"
+
+
+def recipe_folder(recipe: Recipe) -> Path:
+    """The report folder of a recipe: the same for every run of a recipe of that name on the
+    same model, so a run after a cancel, a crash or an edit picks up the steps that had
+    finished (each step's folder is fingerprinted: an edited step runs again)."""
+    import hashlib
+
+    key = hashlib.sha256(recipe.model.encode()).hexdigest()[:8]
+    return reports_folder() / f"{_slug(recipe.name or 'recipe')}-{key}"
 
 
 def model_spec(variant: Variant) -> str:
@@ -87,7 +96,7 @@ class RecipeWorkflow(QObject):
         original = None
         if current is not None and recipe.model == model_spec(current):
             original = current.handle
-        folder = reports_folder() / f"{time.strftime('%Y%m%d-%H%M%S')}-{_slug(recipe.title)}"
+        folder = recipe_folder(recipe)
         record = window.runner.submit(
             self.tr("Recipe: {title}").replace("{title}", recipe.title), "recipe",
             lambda: run_recipe_job(recipe, folder, original=original),

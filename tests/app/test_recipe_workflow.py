@@ -12,7 +12,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt
 
 from slimbench.app.main_window import MainWindow
-from slimbench.app.recipe_workflow import reports_folder
+from slimbench.app.recipe_workflow import recipe_folder, reports_folder
 from slimbench.app.settings import open_store
 from slimbench.engine.devices import cpu_device
 from slimbench.engine.recipes import parse_recipe
@@ -98,7 +98,7 @@ def test_a_recipe_run_from_the_editor_adds_its_variants_and_a_report(
     assert comparison.variants[2].size_bytes < 0.2 * comparison.variants[0].size_bytes
     report = window.comparison_page.report()
     assert report is not None and report.is_file()
-    assert report.parent.parent == reports_folder()
+    assert report.parent == recipe_folder(window.recipe_editor.recipe())
     assert window.comparison_page.open_button.isEnabled()
     # The chart under the table: speed against quality of the compared variants, with the
     # same frontier the engine found (which variants are on it depends on the timings).
@@ -158,3 +158,10 @@ def test_cancelling_a_recipe_keeps_the_model_and_the_finished_steps(window, qtbo
     assert [variant.name for variant in window.workspace] == ["mlp-digits"]
     assert not window.recipe_editor.is_busy()
     assert len(list(folder.glob("*/steps/01-prune-*/model.pt"))) == 1
+
+    # Run again (here only its first step): the finished pruning step is picked up.
+    recipe.steps = recipe.steps[:1]
+    again = window.recipes.run_recipe(recipe)
+    qtbot.waitUntil(lambda: again.is_finished, timeout=SLOW)
+    assert again.error is None, again.error
+    assert [step.resumed for step in again.result.steps] == [True]
