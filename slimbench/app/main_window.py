@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from slimbench.app.appearance import LanguageSwitcher, apply_theme
+from slimbench.app.garbage_collection import collect_on_gui_thread
 from slimbench.app.job_runner import CANCELLED, DONE, JobRecord, JobRunner
 from slimbench.app.settings import (
     LANGUAGES,
@@ -92,6 +93,9 @@ class MainWindow(QMainWindow):
         self.picker: Any = None
         self.current: Variant | None = None
         self.last_error: str | None = None
+        # Jobs run Python on worker threads: keep garbage collection (and so the deletion of
+        # Qt objects) on this thread.
+        collect_on_gui_thread()
         self.runner = JobRunner(self)
         self.language = LanguageSwitcher(QApplication.instance())  # type: ignore[arg-type]
         self._devices = devices
