@@ -36,6 +36,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
     temporary = Path(temporary_name)
     try:
         yield temporary
+        # On disk before the rename: after a crash or power cut the final name holds either
+        # the old file or the whole new one, never a truncated one.
+        with open(temporary, "rb+") as stream:
+            os.fsync(stream.fileno())
         os.replace(temporary, target)
     finally:
         if temporary.exists():
