@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Autosaves and reports go to the user data folder: the tests get a folder of their own.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="slimbench-test-data-")
 
 
 @pytest.fixture(autouse=True)

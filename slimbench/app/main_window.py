@@ -7,6 +7,7 @@ Every result belongs to a variant of the model; the charts show the variants sid
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from collections.abc import Callable
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
 
         self.workspace = Workspace()
         self.engine_ready = True
+        self._start_autosave()
         self._rebuild()
         if self._devices is None:
             # The GPU scan starts a Python child that imports torch: let the first model load
@@ -156,6 +158,119 @@ class MainWindow(QMainWindow):
         pending, self._pending_opens = self._pending_opens, []
         for spec, trust in pending:
             self.open_model(spec, trust)
+
+    # --- autosave --------------------------------------------------------------------------
+
+    def _start_autosave(self) -> None:
+        """Keep the workspace in the user data folder; offer what a crash left behind."""
+        from slimbench.engine.autosave import Autosave
+
+        self.autosave = Autosave()
+        self._autosave_thread: threading.Thread | None = None
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(1500)
+        self._autosave_timer.timeout.connect(self._autosave_now)
+        try:
+            crashed = self.autosave.crashed_session()
+            self.autosave.start_session()
+        except OSError:
+            crashed = None  # a read-only data folder: work on without autosave
+        # Until the user answers, this session's autosave waits (it would list no models).
+        self._restore_pending = bool(crashed)
+        if crashed:
+            QTimer.singleShot(0, lambda: self._offer_restore(crashed))
+
+    def _offer_restore(self, crashed: list[Any]) -> None:
+        names = "\n".join(f"• {saved.name}" for saved in crashed)
+        box = QMessageBox(
+            QMessageBox.Icon.Question, self.tr("Restore your last session?"),
+            self.tr("Slimbench did not close properly last time. Restore the {count} models "
+                    "you were working on?").replace("{count}", str(len(crashed))),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("restoreDialog")
+        box.setDetailedText(names)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: int) -> None:
+            if button == QMessageBox.StandardButton.Yes:
+                self.runner.submit(self.tr("Restore the last session"), "restore",
+                                   self._restore_job)
+            else:
+                self.autosave.discard()
+                self._restore_pending = False
+                self._schedule_autosave()
+
+        box.finished.connect(answered)
+        box.open()
+
+    def _restore_job(self) -> Any:
+        from slimbench.engine.jobs import Progress
+
+        yield Progress(0, 1, self.tr("Loading the models of the last session"))
+        return self.autosave.restore()
+
+    def _restored(self, restored: list[Any]) -> None:
+        from slimbench.engine.inspection import inspect_job
+        from slimbench.engine.measure import Fidelity
+
+        new_ids: dict[int, int] = {}
+        problems = []
+        for entry in restored:
+            saved, handle = entry.saved, entry.handle
+            if handle is None:
+                problems.append(f"{saved.name}: {entry.problem}")
+                continue
+            variant = self.workspace.add(handle, name=saved.name,
+                                         parent=new_ids.get(saved.parent or -1),
+                                         technique=saved.technique)
+            new_ids[saved.id] = variant.id
+            variant.accuracy = saved.accuracy
+            if saved.fidelity:
+                variant.fidelity = Fidelity(
+                    saved.fidelity.get("top1_agreement") or float("nan"),
+                    saved.fidelity.get("cosine") or float("nan"),
+                    saved.fidelity.get("max_abs_error") or 0.0, 0)
+            variant.notes = list(saved.notes)
+            self._submit_for(variant, self.tr("Inspect {name}"), "inspect",
+                             lambda handle=handle: inspect_job(handle))
+            if self.current is None:
+                self.current = variant
+                self.pages.setCurrentIndex(WORKBENCH_PAGE)
+                self._show_variant(variant)
+        self._restore_pending = False
+        self.autosave.discard()  # in memory now, and saved again as this session's
+        self._refresh_variants()
+        if problems:
+            self.show_error(self.tr("Some models could not be restored"), "\n".join(problems))
+
+    def _schedule_autosave(self) -> None:
+        if getattr(self, "autosave", None) is not None and not self._restore_pending:
+            self._autosave_timer.start()
+
+    def _autosave_now(self) -> None:
+        """Save the workspace on a thread of its own (a large model takes a while to write)."""
+        from slimbench.engine.autosave import SavedVariant
+
+        if self._autosave_thread is not None and self._autosave_thread.is_alive():
+            self._autosave_timer.start()  # one save at a time; try again shortly
+            return
+        snapshot = []
+        for variant in self.workspace:
+            snapshot.append((SavedVariant(
+                id=variant.id, name=variant.name, parent=variant.parent,
+                technique=variant.technique, accuracy=variant.accuracy,
+                fidelity=variant.fidelity.to_json() if variant.fidelity else None,
+                notes=list(variant.notes)), variant.handle))
+
+        def save() -> None:
+            # A full or read-only disk costs the autosave only, never the work itself.
+            with contextlib.suppress(OSError):
+                self.autosave.save(snapshot)
+
+        self._autosave_thread = threading.Thread(target=save, name="slimbench-autosave",
+                                                 daemon=True)
+        self._autosave_thread.start()
 
     def _import_techniques_in_background(self) -> None:
         """Import the compression engines once the first model is shown, off the GUI thread.
@@ -795,6 +910,8 @@ class MainWindow(QMainWindow):
         if record.state != DONE:
             if record.kind in COMPRESSION_KINDS:
                 self.compress.set_busy(False)
+            if record.kind == "restore":
+                self._restore_pending = False  # the error says why; autosave goes on
             if record.error_type == "UntrustedPickleError" and record.kind == "load":
                 self._confirm_trust(self._spec_of(record))
             elif record.error:
@@ -805,6 +922,9 @@ class MainWindow(QMainWindow):
             self.compress.set_busy(False)
         if record.kind == "load":
             self._loaded(record, self._spec_of(record))
+            return
+        if record.kind == "restore":
+            self._restored(record.result)
             return
         if record.kind == "devices":
             self._devices = record.result
@@ -1086,6 +1206,7 @@ class MainWindow(QMainWindow):
                 self.variants.selectRow(row)
         self.variants.blockSignals(False)
         self.comparison_page.set_variants([(v.id, v.name) for v in self.workspace])
+        self._schedule_autosave()
         self._update_charts()
 
     def _technique_names(self) -> dict[str, str]:
@@ -1246,6 +1367,12 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True
         self.runner.shutdown()
+        if getattr(self, "autosave", None) is not None:
+            # A clean exit: nothing to offer next time.
+            self._autosave_timer.stop()
+            if self._autosave_thread is not None:
+                self._autosave_thread.join(timeout=30)
+            self.autosave.end_session()
         self.settings.window_geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         save_settings(self.store, self.settings)

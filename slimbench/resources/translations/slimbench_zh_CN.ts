@@ -2099,577 +2099,603 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="187"/>
+        <location filename="../../app/main_window.py" line="306"/>
         <source>Jobs</source>
-        <extracomment>Emitted once the first model is inspected (start-up measurements wait for it).</extracomment>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="199"/>
+        <location filename="../../app/main_window.py" line="318"/>
         <source>Loading the engine…</source>
         <translation>正在加载引擎…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="218"/>
+        <location filename="../../app/main_window.py" line="337"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="239"/>
+        <location filename="../../app/main_window.py" line="358"/>
         <source>Accuracy after each epoch of recovery fine-tuning: on the validation slice held out of the training data (it picks the best epoch, the one kept) and on the test data. Epoch 0 is the pruned model before fine-tuning.</source>
         <translation>恢复微调每一轮之后的准确率：在从训练数据中留出的验证集上（用它选出最佳轮次，即保留的那一轮）和在测试数据上。第 0 轮是微调前的剪枝模型。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="273"/>
+        <location filename="../../app/main_window.py" line="392"/>
         <source>Compress</source>
         <translation>压缩</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="274"/>
+        <location filename="../../app/main_window.py" line="393"/>
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="275"/>
+        <location filename="../../app/main_window.py" line="394"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="276"/>
+        <location filename="../../app/main_window.py" line="395"/>
         <source>Before / after</source>
         <translation>前后对比</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="277"/>
+        <location filename="../../app/main_window.py" line="396"/>
         <source>Trade-offs</source>
         <translation>权衡</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="278"/>
+        <location filename="../../app/main_window.py" line="397"/>
         <source>Sensitivity</source>
         <translation>敏感度</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="279"/>
+        <location filename="../../app/main_window.py" line="398"/>
         <source>Recipe</source>
         <translation>配方</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="280"/>
+        <location filename="../../app/main_window.py" line="399"/>
         <source>Compare</source>
         <translation>对比</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="284"/>
+        <location filename="../../app/main_window.py" line="403"/>
         <source>Make the model smaller or faster: quantize or prune it into a new variant.</source>
         <translation>让模型更小或更快：量化或剪枝，得到一个新变体。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="285"/>
+        <location filename="../../app/main_window.py" line="404"/>
         <source>Measurements of the running job as they arrive.</source>
         <translation>正在运行的任务的实时测量结果。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="287"/>
+        <location filename="../../app/main_window.py" line="406"/>
         <source>Size, speed and quality of the selected variants next to each other.</source>
         <translation>并排对比所选变体的大小、速度和质量。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="289"/>
+        <location filename="../../app/main_window.py" line="408"/>
         <source>Every variant by speed and quality; the line joins the best trade-offs.</source>
         <translation>按速度和质量展示每个变体；连线连接最佳权衡。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="291"/>
+        <location filename="../../app/main_window.py" line="410"/>
         <source>How much each layer suffers when it alone is compressed: leave the worst alone.</source>
         <translation>单独压缩每一层时该层受损多少：最敏感的层请保持不动。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="296"/>
+        <location filename="../../app/main_window.py" line="415"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="296"/>
+        <location filename="../../app/main_window.py" line="415"/>
         <source>Technique</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="296"/>
+        <location filename="../../app/main_window.py" line="415"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="296"/>
+        <location filename="../../app/main_window.py" line="415"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="297"/>
-        <location filename="../../app/main_window.py" line="601"/>
+        <location filename="../../app/main_window.py" line="416"/>
+        <location filename="../../app/main_window.py" line="720"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="297"/>
+        <location filename="../../app/main_window.py" line="416"/>
         <source>Quality</source>
         <translation>质量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="300"/>
+        <location filename="../../app/main_window.py" line="419"/>
         <source>A version of the model: the original, or one made from it by a job.</source>
         <translation>模型的一个版本：原始模型，或由任务从其生成的版本。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="301"/>
+        <location filename="../../app/main_window.py" line="420"/>
         <source>How this variant was made.</source>
         <translation>此变体的生成方式。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="302"/>
+        <location filename="../../app/main_window.py" line="421"/>
         <source>Numbers the model learned; fewer means a smaller model.</source>
         <translation>模型学到的数值；越少模型越小。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="303"/>
+        <location filename="../../app/main_window.py" line="422"/>
         <source>Space the weights take in memory and on disk.</source>
         <translation>权重在内存和磁盘上占用的空间。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="304"/>
+        <location filename="../../app/main_window.py" line="423"/>
         <source>How long one prediction takes on the chosen device. Lower is faster.</source>
         <translation>在所选设备上完成一次预测所需的时间。越低越快。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="305"/>
+        <location filename="../../app/main_window.py" line="424"/>
         <source>Share of test examples answered correctly (or agreement with the original when there are no labels).</source>
         <translation>答对的测试样本比例（没有标签时为与原始模型的一致率）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="339"/>
+        <location filename="../../app/main_window.py" line="458"/>
         <source>Where and how the model runs when you benchmark it.</source>
         <translation>基准测试时模型在何处、以何种方式运行。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="356"/>
+        <location filename="../../app/main_window.py" line="475"/>
         <source>Open model…</source>
         <translation>打开模型…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="359"/>
+        <location filename="../../app/main_window.py" line="478"/>
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="360"/>
+        <location filename="../../app/main_window.py" line="479"/>
         <source>Time the model on the chosen device: how many milliseconds one prediction takes, measured many times.</source>
         <translation>在所选设备上为模型计时：多次测量，得出一次预测需要多少毫秒。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="363"/>
+        <location filename="../../app/main_window.py" line="482"/>
         <source>Measure quality</source>
         <translation>评估质量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="364"/>
+        <location filename="../../app/main_window.py" line="483"/>
         <source>Check how often the model answers its test examples correctly, and how closely each variant follows the original.</source>
         <translation>检查模型答对测试样本的比例，以及各变体与原始模型的接近程度。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="366"/>
+        <location filename="../../app/main_window.py" line="485"/>
         <source>Cancel jobs</source>
         <translation>取消任务</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="367"/>
+        <location filename="../../app/main_window.py" line="486"/>
         <source>Stop every queued and running job.</source>
         <translation>停止所有排队中和运行中的任务。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="368"/>
+        <location filename="../../app/main_window.py" line="487"/>
         <source>Save variant as…</source>
         <translation>变体另存为…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="370"/>
+        <location filename="../../app/main_window.py" line="489"/>
         <source>Start page</source>
         <translation>起始页</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="371"/>
+        <location filename="../../app/main_window.py" line="490"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="377"/>
+        <location filename="../../app/main_window.py" line="496"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="388"/>
+        <location filename="../../app/main_window.py" line="507"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="394"/>
+        <location filename="../../app/main_window.py" line="513"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="397"/>
+        <location filename="../../app/main_window.py" line="516"/>
         <source>Open recent</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="402"/>
+        <location filename="../../app/main_window.py" line="521"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="405"/>
+        <location filename="../../app/main_window.py" line="524"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="406"/>
+        <location filename="../../app/main_window.py" line="525"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="407"/>
-        <location filename="../../app/main_window.py" line="411"/>
+        <location filename="../../app/main_window.py" line="526"/>
+        <location filename="../../app/main_window.py" line="530"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="410"/>
+        <location filename="../../app/main_window.py" line="529"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="411"/>
+        <location filename="../../app/main_window.py" line="530"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="412"/>
+        <location filename="../../app/main_window.py" line="531"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="437"/>
+        <location filename="../../app/main_window.py" line="556"/>
         <source>Slimbench</source>
         <translation>Slimbench</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="438"/>
+        <location filename="../../app/main_window.py" line="557"/>
         <source>Slimbench — {name}</source>
         <translation>Slimbench — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="490"/>
+        <location filename="../../app/main_window.py" line="609"/>
         <source>Looking for GPUs</source>
         <translation>正在查找 GPU</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="493"/>
+        <location filename="../../app/main_window.py" line="612"/>
         <source>Find devices</source>
         <translation>查找设备</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="499"/>
+        <location filename="../../app/main_window.py" line="618"/>
         <source>Open model</source>
         <translation>打开模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="500"/>
+        <location filename="../../app/main_window.py" line="619"/>
         <source>PyTorch models (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;All files (*)</source>
         <translation>PyTorch 模型 (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="515"/>
+        <location filename="../../app/main_window.py" line="634"/>
         <source>Open {spec}</source>
         <translation>打开 {spec}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="546"/>
-        <location filename="../../app/main_window.py" line="940"/>
+        <location filename="../../app/main_window.py" line="235"/>
+        <location filename="../../app/main_window.py" line="665"/>
+        <location filename="../../app/main_window.py" line="1064"/>
         <source>Inspect {name}</source>
         <translation>分析 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="553"/>
+        <location filename="../../app/main_window.py" line="672"/>
         <source>Load a file that can run code?</source>
         <translation>要加载可能运行代码的文件吗？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="554"/>
+        <location filename="../../app/main_window.py" line="673"/>
         <source>This file can run code on your computer. Load it only if you trust its source.</source>
         <translation>此文件可以在你的计算机上运行代码。仅在你信任其来源时才加载。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="592"/>
+        <location filename="../../app/main_window.py" line="711"/>
         <source>Cannot benchmark</source>
         <translation>无法进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="596"/>
+        <location filename="../../app/main_window.py" line="715"/>
         <source>Benchmark {name} on {device}</source>
         <translation>基准测试 {name}（{device}）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="600"/>
+        <location filename="../../app/main_window.py" line="719"/>
         <source>Latency of each run — {name}</source>
         <translation>每次运行的延迟 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="616"/>
+        <location filename="../../app/main_window.py" line="735"/>
         <source>Measure quality of {name}</source>
         <translation>评估质量 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="668"/>
+        <location filename="../../app/main_window.py" line="787"/>
         <source>{technique} {name}: {label}</source>
         <translation>{technique} {name}：{label}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="701"/>
+        <location filename="../../app/main_window.py" line="820"/>
         <source>Sensitivity of {name}</source>
         <translation>敏感度 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="737"/>
+        <location filename="../../app/main_window.py" line="856"/>
         <source>Distillation — {name}</source>
         <translation>蒸馏 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="739"/>
+        <location filename="../../app/main_window.py" line="858"/>
         <source>The training loss of each step of distillation: it falls as the student learns to answer like the teacher.</source>
         <translation>蒸馏每一步的训练损失：学生学会像教师一样回答时，它会下降。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="742"/>
+        <location filename="../../app/main_window.py" line="861"/>
         <source>Recovery fine-tuning — {name}</source>
         <translation>恢复微调 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="746"/>
+        <location filename="../../app/main_window.py" line="865"/>
         <source>Training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="746"/>
+        <location filename="../../app/main_window.py" line="865"/>
         <source>Step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1314"/>
+        <location filename="../../app/main_window.py" line="1445"/>
         <source>Half as wide, trained from scratch</source>
         <translation>宽度减半，从头训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1316"/>
+        <location filename="../../app/main_window.py" line="1447"/>
         <source>Pruned by half, then distilled</source>
         <translation>先剪掉一半，再蒸馏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1318"/>
+        <location filename="../../app/main_window.py" line="1449"/>
         <source>A quarter as wide, trained from scratch</source>
         <translation>宽度为四分之一，从头训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1325"/>
+        <location filename="../../app/main_window.py" line="1456"/>
         <source>Built-in {name}</source>
         <translation>内置模型 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="744"/>
+        <location filename="../../app/main_window.py" line="863"/>
         <source>The training loss of each step of recovery fine-tuning: it falls as the pruned model learns back what it lost.</source>
         <translation>恢复微调每一步的训练损失：剪枝后的模型重新学回失去的能力时，它会下降。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="748"/>
+        <location filename="../../app/main_window.py" line="187"/>
+        <source>Restore your last session?</source>
+        <extracomment>Emitted once the first model is inspected (start-up measurements wait for it).</extracomment>
+        <translation>恢复上次的工作？</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="188"/>
+        <source>Slimbench did not close properly last time. Restore the {count} models you were working on?</source>
+        <translation>Slimbench 上次没有正常关闭。要恢复当时正在处理的 {count} 个模型吗？</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="197"/>
+        <source>Restore the last session</source>
+        <translation>恢复上次的工作</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="210"/>
+        <source>Loading the models of the last session</source>
+        <translation>正在加载上次工作中的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="245"/>
+        <source>Some models could not be restored</source>
+        <translation>部分模型无法恢复</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="867"/>
         <source>Accuracy after each epoch</source>
         <translation>每轮之后的准确率</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="749"/>
+        <location filename="../../app/main_window.py" line="868"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="749"/>
+        <location filename="../../app/main_window.py" line="868"/>
         <source>Epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="756"/>
+        <location filename="../../app/main_window.py" line="875"/>
         <source>training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="759"/>
+        <location filename="../../app/main_window.py" line="878"/>
         <source>validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="760"/>
+        <location filename="../../app/main_window.py" line="879"/>
         <source>test</source>
         <translation>测试集</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="797"/>
+        <location filename="../../app/main_window.py" line="918"/>
         <source>{title} failed</source>
         <translation>{title} 失败</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="863"/>
+        <location filename="../../app/main_window.py" line="987"/>
         <source>Recovery was cancelled: kept the best model so far, from epoch {epoch} (chosen by validation accuracy).</source>
         <translation>恢复已取消：保留了目前最好的模型，来自第 {epoch} 轮（按验证准确率选出）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="866"/>
+        <location filename="../../app/main_window.py" line="990"/>
         <source>Recovery was cancelled before an epoch improved the model: kept the pruned model without fine-tuning.</source>
         <translation>恢复在任何一轮改进模型之前就被取消：保留了未经微调的剪枝模型。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="881"/>
+        <location filename="../../app/main_window.py" line="1005"/>
         <source>Distillation was cancelled: kept the best student so far, from epoch {epoch} (chosen by validation score).</source>
         <translation>蒸馏已取消：保留了目前最好的学生模型，来自第 {epoch} 轮（按验证分数选出）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="885"/>
+        <location filename="../../app/main_window.py" line="1009"/>
         <source>Keep the best student of {name}</source>
         <translation>保留 {name} 的最佳学生模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="912"/>
+        <location filename="../../app/main_window.py" line="1036"/>
         <source>Distillation trains on the model&apos;s own data, and this model brings none; use `slimbench distill --data FILE` for your own data.</source>
         <translation>蒸馏使用模型自带的数据训练，而此模型没有自带数据；如要使用自己的数据，请运行 `slimbench distill --data FILE`。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="916"/>
+        <location filename="../../app/main_window.py" line="1040"/>
         <source>No student can be made for this model: its architecture is not recorded.</source>
         <translation>无法为此模型生成学生模型：它的架构没有记录。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="960"/>
+        <location filename="../../app/main_window.py" line="1084"/>
         <source>Fidelity lost (1 − cosine)</source>
         <translation>保真度损失 (1 − 余弦)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="966"/>
+        <location filename="../../app/main_window.py" line="1090"/>
         <source>{layer} → {percent} %</source>
         <translation>{layer} → {percent} %</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="968"/>
+        <location filename="../../app/main_window.py" line="1092"/>
         <source>{layer} → kept</source>
         <translation>{layer} → 保留</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="971"/>
+        <location filename="../../app/main_window.py" line="1095"/>
         <source>Predictions changed</source>
         <translation>预测改变的比例</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="973"/>
+        <location filename="../../app/main_window.py" line="1097"/>
         <source>Predictions changed (→ share removed)</source>
         <translation>预测改变的比例（→ 去掉的比例）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1088"/>
+        <location filename="../../app/main_window.py" line="1213"/>
         <source>original</source>
         <translation>原始模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1088"/>
+        <location filename="../../app/main_window.py" line="1213"/>
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1089"/>
+        <location filename="../../app/main_window.py" line="1214"/>
         <source>Prune</source>
         <translation>剪枝</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1089"/>
+        <location filename="../../app/main_window.py" line="1214"/>
         <source>Distil</source>
         <translation>蒸馏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1136"/>
+        <location filename="../../app/main_window.py" line="1261"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1137"/>
+        <location filename="../../app/main_window.py" line="1262"/>
         <source>Save as…</source>
         <translation>另存为…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1138"/>
+        <location filename="../../app/main_window.py" line="1263"/>
         <source>Compare selected</source>
         <translation>对比所选</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1140"/>
+        <location filename="../../app/main_window.py" line="1265"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1146"/>
+        <location filename="../../app/main_window.py" line="1271"/>
         <source>Rename variant</source>
         <translation>重命名变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1147"/>
+        <location filename="../../app/main_window.py" line="1272"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1153"/>
+        <location filename="../../app/main_window.py" line="1278"/>
         <source>Cannot rename</source>
         <translation>无法重命名</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1177"/>
+        <location filename="../../app/main_window.py" line="1302"/>
         <source>Save variant</source>
         <translation>保存变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1179"/>
+        <location filename="../../app/main_window.py" line="1304"/>
         <source>PyTorch model (*.pt)</source>
         <translation>PyTorch 模型 (*.pt)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1199"/>
+        <location filename="../../app/main_window.py" line="1324"/>
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1221"/>
-        <location filename="../../app/main_window.py" line="1229"/>
+        <location filename="../../app/main_window.py" line="1346"/>
+        <location filename="../../app/main_window.py" line="1354"/>
         <source>{params} parameters</source>
         <translation>参数量 {params}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1225"/>
+        <location filename="../../app/main_window.py" line="1350"/>
         <source>{flops} per prediction</source>
         <translation>每次预测 {flops}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1230"/>
+        <location filename="../../app/main_window.py" line="1355"/>
         <source>source: {source}</source>
         <translation>来源：{source}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1233"/>
+        <location filename="../../app/main_window.py" line="1358"/>
         <source>{ms:.2f} ms on {device} ({dtype}, batch {batch})</source>
         <translation>{device} 上 {ms:.2f} ms（{dtype}，批大小 {batch}）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1237"/>
+        <location filename="../../app/main_window.py" line="1362"/>
         <source>{accuracy:.1f} % accurate on {data}</source>
         <translation>在 {data} 上准确率 {accuracy:.1f} %</translation>
     </message>
@@ -3324,58 +3350,58 @@
 <context>
     <name>RecipeWorkflow</name>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="92"/>
+        <location filename="../../app/recipe_workflow.py" line="101"/>
         <source>Recipe: {title}</source>
         <extracomment>Variant ids in the order the comparison lists them (names can repeat across runs).</extracomment>
         <translation>配方：{title}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="152"/>
+        <location filename="../../app/recipe_workflow.py" line="161"/>
         <source>Recipe finished; report in {folder}</source>
         <translation>配方运行完成；报告位于 {folder}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="156"/>
+        <location filename="../../app/recipe_workflow.py" line="165"/>
         <source>Meets the target: {names}</source>
         <translation>达到目标：{names}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="157"/>
+        <location filename="../../app/recipe_workflow.py" line="166"/>
         <source>No candidate meets the target and the floor.</source>
         <translation>没有候选能同时达到目标和质量下限。</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="185"/>
+        <location filename="../../app/recipe_workflow.py" line="194"/>
         <source>Compare {count} variants on {devices}</source>
         <translation>在 {devices} 上对比 {count} 个变体</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="201"/>
+        <location filename="../../app/recipe_workflow.py" line="210"/>
         <source>Export the report to a folder</source>
         <translation>将报告导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="211"/>
+        <location filename="../../app/recipe_workflow.py" line="220"/>
         <source>Slimbench comparison</source>
         <translation>Slimbench 对比</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="216"/>
+        <location filename="../../app/recipe_workflow.py" line="225"/>
         <source>Drawing the charts and writing the report</source>
         <translation>正在绘制图表并写出报告</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="220"/>
+        <location filename="../../app/recipe_workflow.py" line="229"/>
         <source>Export report to {folder}</source>
         <translation>导出报告到 {folder}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="242"/>
+        <location filename="../../app/recipe_workflow.py" line="251"/>
         <source>Layer differences: {a} vs {b}</source>
         <translation>逐层差异：{a} 与 {b}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="280"/>
+        <location filename="../../app/recipe_workflow.py" line="289"/>
         <source>Report written to {path}</source>
         <translation>报告已写入 {path}</translation>
     </message>
@@ -3574,12 +3600,12 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="143"/>
+        <location filename="../../app/recipe_workflow.py" line="152"/>
         <source>Inspect {name}</source>
         <translation>分析 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/recipe_workflow.py" line="262"/>
+        <location filename="../../app/recipe_workflow.py" line="271"/>
         <source>{title} failed</source>
         <translation>{title} 失败</translation>
     </message>
