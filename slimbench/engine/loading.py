@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import io
 import json
 import pickle
+import re
 import struct
 import sys
 import warnings
 import zipfile
+import zlib
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,14 +226,43 @@ def _looks_like_safetensors(head: bytes, size: int) -> bool:
     return 0 < header_length <= size - 8 and head[8:9] == b"{"
 
 
+#: PyTorch stores archive members uncompressed, so what they unpack to is about the file's size.
+#: Members declaring more than this (a zip bomb, or a corrupt directory) are refused unread.
+_ZIP_MAX_EXPANSION = 16
+_ZIP_SLACK_BYTES = 64 * 2**20
+
+
 def _zip_members(path: Path) -> list[str]:
+    """The member names of a zip archive, refusing a corrupt one or one that unpacks huge."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as error:
         raise ModelLoadError(
-            f"{path.name} looks like a PyTorch archive but is truncated or corrupt ({error})."
+            f"{path.name} looks like a PyTorch archive but is truncated or corrupt "
+            f"({_first_line(error)})."
         ) from None
+    _refuse_zip_bomb(path.name, path.stat().st_size, infos)
+    return [info.filename for info in infos]
+
+
+def _refuse_zip_bomb(name: str, size: int, infos: list[zipfile.ZipInfo]) -> None:
+    declared = sum(info.file_size for info in infos)
+    if declared > _ZIP_MAX_EXPANSION * size + _ZIP_SLACK_BYTES:
+        raise ModelLoadError(
+            f"{name} is a zip archive of {size:,} bytes whose members claim to unpack to "
+            f"{declared:,} bytes: it is corrupt or a zip bomb, and Slimbench did not unpack it."
+        )
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, never more than its declared size (which ``_zip_members`` checked).
+
+    ``ZipFile.read`` inflates a deflated member whole before cutting it to its declared size,
+    so a header that understates a bomb would still cost gigabytes there.
+    """
+    with archive.open(info) as stream:
+        return stream.read(info.file_size)
 
 
 def _load_zip_archive(
@@ -239,7 +271,7 @@ def _load_zip_archive(
     members = _zip_members(path)
     tails = {member.split("/", 1)[-1] for member in members}
     if "models/model.json" in tails or "archive_format" in tails:
-        return _load_exported(path)
+        return _load_exported(path, trust_pickle)
     if "constants.pkl" in tails or any(tail.startswith("code/") for tail in tails):
         return _load_torchscript(path)
     if "data.pkl" in tails:
@@ -251,7 +283,9 @@ def _load_zip_archive(
     )
 
 
-def _load_exported(path: Path) -> ModelHandle:
+def _load_exported(path: Path, trust_pickle: bool = False) -> ModelHandle:
+    if not trust_pickle:
+        _refuse_code_in_exported(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -286,14 +320,161 @@ def _load_program(path: Path) -> Any:
     # An int8-static graph calls quantized_decomposed ops, which come with torchao: import it
     # (seconds) only for such programs.
     with zipfile.ZipFile(path) as archive:
-        graphs = [name for name in archive.namelist() if "/models/" in name and
-                  name.endswith(".json")]
-        quantized = any(b"quantized_decomposed" in archive.read(name) for name in graphs)
+        graphs = [info for info in archive.infolist() if "/models/" in info.filename and
+                  info.filename.endswith(".json")]
+        quantized = any(b"quantized_decomposed" in _read_member(archive, info) for info in graphs)
     if quantized:
         from slimbench.engine.quantize.saving import register_quantized_ops
 
         register_quantized_ops()
     return torch.export.load(str(path))
+
+
+#: torch.load reads at most five pickles in a row from one stream (its legacy format).
+_PICKLES_PER_STREAM = 8
+
+
+class _GlobalFinder(pickle.Unpickler):
+    """Reads pickle opcodes without importing or calling anything; stops at the first global.
+
+    A pickle can only run code through a global it names (a class or function to call), so a
+    stream in which this finds none is inert whatever reads it.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.found: str | None = None
+
+    def find_class(self, module: str, name: str) -> Any:
+        self.found = f"{module}.{name}"
+        raise pickle.UnpicklingError("a global")
+
+    def persistent_load(self, pid: Any) -> Any:
+        return None
+
+
+def _first_global(stream: Any) -> str | None:
+    finder = _GlobalFinder(stream)
+    for _ in range(_PICKLES_PER_STREAM):
+        try:
+            finder.load()
+        except Exception:
+            break
+    return finder.found
+
+
+def _weights_only_refusal(data: bytes, name: str) -> str | None:
+    """None if ``torch.load(weights_only=True)`` reads ``data``; else what it refused."""
+    if data.startswith(b"PK\x03\x04"):
+        try:  # a zip inside the archive (torch.save's format): no bomb in there either
+            with zipfile.ZipFile(io.BytesIO(data)) as nested:
+                _refuse_zip_bomb(name, len(data), nested.infolist())
+        except (zipfile.BadZipFile, ValueError, EOFError):
+            return "not only tensors"
+    for attempt in range(2):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+            return None
+        except Exception as error:
+            if attempt == 0 and "torchao." in str(error):
+                from slimbench.engine.quantize.saving import register_safe_globals
+
+                if register_safe_globals():
+                    continue
+            if "unsupported global" in str(error).lower():
+                return _blocked_global(error)
+            return "not only tensors"
+    return "not only tensors"
+
+
+def _refuse_code_in_exported(path: Path) -> None:
+    """Refuse an exported program whose reading would unpickle objects or load native code.
+
+    ``torch.export.load`` unpickles some members with ``weights_only=False`` (example inputs,
+    tensor-subclass weights, opaque constants, older layouts) and loads AOTInductor shared
+    libraries. Every member that could be unpickled into code (one naming a global, or a
+    nested zip that ``torch.load`` would open) must read as plain tensors. (torch reads these
+    members from memory, where it never takes its old tar format.)
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.is_dir():
+                    continue
+                member = info.filename.split("/", 1)[-1]
+                if "aotinductor" in info.filename.lower():
+                    blocked: str | None = f"compiled native code in {member}"
+                elif info.filename.endswith(".json"):
+                    # Symbolic shapes are parsed by sympy.sympify, which evaluates Python.
+                    blocked = _unsafe_expression(_read_member(archive, info), member)
+                else:
+                    with archive.open(info) as stream:
+                        nested = stream.read(4) == b"PK\x03\x04"  # torch.load opens a zip
+                        stream.seek(0)
+                        if not nested and _first_global(stream) is None:
+                            continue
+                    refusal = _weights_only_refusal(_read_member(archive, info), member)
+                    blocked = None if refusal is None else f"{member}, {refusal}"
+                if blocked is not None:
+                    raise UntrustedPickleError(
+                        f"{path.name} is an exported program holding pickled Python objects or "
+                        f"compiled code ({blocked}), and loading it can run any code on this "
+                        "computer; Slimbench refused it. Load it with --trust-pickle only if "
+                        "you trust where the file came from."
+                    )
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, RuntimeError,
+            NotImplementedError) as error:  # the last two: encrypted, unknown compression
+        raise ModelLoadError(
+            f"{path.name} is an exported program that is truncated or corrupt "
+            f"({_first_line(error)})."
+        ) from None
+
+
+#: Names a shape expression of torch.export may use: sympy's and torch's symbolic functions.
+_EXPRESSION_NAMES = frozenset({
+    "Abs", "And", "BitwiseFn_bitwise_and", "BitwiseFn_bitwise_or", "CeilToInt", "CleanDiv",
+    "Eq", "False", "FloatPow", "FloatTrueDiv", "FloorDiv", "FloorToInt", "Ge", "Gt",
+    "Identity", "IntTrueDiv", "IsNonOverlappingAndDenseIndicator", "Le", "LShift", "Lt", "Max",
+    "Min", "Mod", "ModularIndexing", "Ne", "Not", "OpaqueUnaryFn_sqrt", "Or", "Piecewise",
+    "Pow", "PowByNatural", "PythonMod", "RShift", "RoundDecimal", "RoundToInt", "ToFloat",
+    "True", "TruncToFloat", "TruncToInt", "Where", "ceiling", "floor", "oo", "sqrt", "zoo",
+    # Symbol('s77', positive=True, integer=True) and its assumptions
+    "Symbol", "Integer", "Rational", "Float", "positive", "negative", "nonnegative",
+    "nonpositive", "integer", "real", "finite", "even", "odd", "zero", "nonzero",
+})
+_EXPRESSION_TEXT = re.compile(r"[A-Za-z0-9_\s+\-*/%().,<>=!&|~^]*")
+_SYMBOL = re.compile(r"[a-z]+[0-9]+")
+
+
+def _unsafe_expression(data: bytes, member: str) -> str | None:
+    """The first symbolic expression in a JSON member that is not plain arithmetic on symbols
+    (``s0``, ``u1``) with sympy's functions, or None: anything else could be Python code."""
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None  # not JSON after all: torch reports it if it matters
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "expr_str" and isinstance(item, str) and not _plain_expression(item):
+                    return f"the shape expression {item[:60]!r} in {member}"
+                pending.append(item)
+        elif isinstance(value, list):
+            pending.extend(value)
+    return None
+
+
+def _plain_expression(text: str) -> bool:
+    # A quoted symbol name ('s77') is the only string an expression needs.
+    text = re.sub(r"'[a-z]+[0-9]+'|\"[a-z]+[0-9]+\"", "s0", text)
+    if "__" in text or not _EXPRESSION_TEXT.fullmatch(text):
+        return False
+    return all(name in _EXPRESSION_NAMES or _SYMBOL.fullmatch(name)
+               for name in re.findall(r"[A-Za-z_]\w*", text))
 
 
 def _exported_layer_types(program: Any) -> dict[str, str]:
@@ -326,6 +507,13 @@ def _load_torchscript(path: Path) -> ModelHandle:
 
 
 def _torch_load(path: Path, trust_pickle: bool) -> Any:
+    try:
+        with path.open("rb") as stream:
+            zipped = stream.read(4) == b"PK\x03\x04"
+    except OSError as error:
+        raise ModelLoadError(f"{path.name} cannot be read: {error.strerror or error}.") from None
+    if zipped:
+        _zip_members(path)  # refuses a corrupt archive or a zip bomb before torch reads it
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

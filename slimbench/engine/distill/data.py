@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from slimbench.engine.data import TensorDataset
-from slimbench.engine.errors import DatasetError
+from slimbench.engine.errors import DatasetError, ModelLoadError
 from slimbench.engine.loading import ModelHandle
 from slimbench.engine.measure import output_tensor
 from slimbench.engine.module_state import evaluation_mode
@@ -102,6 +102,16 @@ def _dataset(name: str, inputs: object, labels: object = None) -> TensorDataset:
 
 
 def _load_tensors(path: Path) -> object:
+    from slimbench.engine.loading import _zip_members
+
+    try:
+        with path.open("rb") as stream:
+            if stream.read(4) == b"PK\x03\x04":
+                _zip_members(path)  # refuses a corrupt archive or a zip bomb unread
+    except ModelLoadError as error:
+        raise DatasetError(str(error)) from None
+    except OSError as error:
+        raise DatasetError(f"{path.name} cannot be read: {error.strerror or error}.") from None
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
@@ -132,8 +142,11 @@ def _read_folder(path: Path) -> TensorDataset:
     parts = []
     for file in files:
         tensor = _load_tensors(file)
-        if not isinstance(tensor, torch.Tensor):
-            raise DatasetError(f"{file.name} in {path.name} must hold one tensor of inputs.")
+        if not isinstance(tensor, torch.Tensor) or tensor.dim() < 1:
+            raise DatasetError(
+                f"{file.name} in {path.name} must hold one tensor of inputs, samples along its "
+                "first dimension."
+            )
         parts.append(tensor)
     if len({tuple(t.shape[1:]) for t in parts}) > 1:
         raise DatasetError(f"The tensors in {path} have different sample shapes.")
@@ -146,7 +159,7 @@ def _read_csv(path: Path) -> TensorDataset:
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise DatasetError(f"{path.name} cannot be read as CSV text: {error}.") from None
     if not rows:
         raise DatasetError(f"{path.name} is empty.")
@@ -155,10 +168,14 @@ def _read_csv(path: Path) -> TensorDataset:
         [float(cell) for cell in rows[0]]
     except ValueError:
         header, rows = [cell.strip().lower() for cell in rows[0]], rows[1:]
+    if not rows:
+        raise DatasetError(f"{path.name} has a header but no rows of numbers.")
     width = len(header) if header else len(rows[0])
     label_column = None
     if header:
         label_column = next((header.index(n) for n in LABEL_COLUMNS if n in header), None)
+    if label_column is not None and width == 1:
+        raise DatasetError(f"{path.name} has a label column but no input columns.")
     values = []
     for number, row in enumerate(rows, start=2 if header else 1):
         if len(row) != width:

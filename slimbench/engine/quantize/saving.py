@@ -176,7 +176,12 @@ def _device_of(module: nn.Module) -> torch.device:
 
 def load_quantized(path: str | Path) -> ModelHandle:
     """Load a file ``save_quantized`` wrote (what ``loading.load_model`` does once patched)."""
-    from slimbench.engine.loading import _dataset_from_meta, _read_sidecar_meta, load_model
+    from slimbench.engine.loading import (
+        _dataset_from_meta,
+        _read_sidecar_meta,
+        _zip_members,
+        load_model,
+    )
 
     file = Path(path).expanduser()
     if not file.is_file():
@@ -185,10 +190,8 @@ def load_quantized(path: str | Path) -> ModelHandle:
         head = stream.read(4)
     if head != b"PK\x03\x04":
         raise ModelLoadError(f"{file.name} is not a file Slimbench's quantize job wrote.")
-    import zipfile
-
-    with zipfile.ZipFile(file) as archive:
-        names = {name.split("/", 1)[-1] for name in archive.namelist()}
+    # A corrupt archive or a zip bomb is refused here, before torch unpacks anything.
+    names = {name.split("/", 1)[-1] for name in _zip_members(file)}
     if "models/model.json" in names or "archive_format" in names:
         register_quantized_ops()
         handle = load_model(file)

@@ -21,6 +21,7 @@ import pickle
 import shutil
 import struct
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -134,11 +135,15 @@ class ModelFile:
         return dict(value) if isinstance(value, Mapping) else {}
 
 
+#: Largest data.pkl read to tell what an archive holds (tensor data lives in other members).
+_MAX_PICKLE_BYTES = 64 * 2**20
+
+
 def _zip_names(path: Path) -> list[str] | None:
     try:
         with zipfile.ZipFile(path) as archive:
             return archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return None
 
 
@@ -160,8 +165,17 @@ def inspect_model_file(path: Path, variant: str, technique: str) -> ModelFile:
             return result
         data_pkl = next((name for name in names if name.split("/", 1)[-1] == "data.pkl"), None)
         if data_pkl is not None:
-            with zipfile.ZipFile(path) as archive:
-                payload, globals_used = _skeleton(archive.read(data_pkl))
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    # data.pkl holds only the objects' skeleton; a huge one is a zip bomb.
+                    info = archive.getinfo(data_pkl)
+                    if info.file_size > _MAX_PICKLE_BYTES:
+                        return result
+                    with archive.open(info) as stream:  # read() would inflate past the size
+                        payload, globals_used = _skeleton(stream.read(info.file_size))
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error,
+                    RuntimeError, NotImplementedError):  # also encrypted, unknown compression
+                return result  # a damaged archive: what it holds stays unknown
             _classify_payload(result, payload, globals_used)
         return result
     if len(head) >= 9:
