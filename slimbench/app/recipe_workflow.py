@@ -101,8 +101,13 @@ class RecipeWorkflow(QObject):
             self.tr("Recipe: {title}").replace("{title}", recipe.title), "recipe",
             lambda: run_recipe_job(recipe, folder, original=original),
         )
-        if current is not None:
-            window._bench_variant[record.id] = current.id
+        # The recipe's variants hang under the variant it ran on: the current one when the
+        # recipe names it, else an open model of that name, else the model loaded anew.
+        parent = current if original is not None else next(
+            (v for v in window.workspace
+             if v.parent is None and model_spec(v) == recipe.model), None)
+        if parent is not None:
+            window._bench_variant[record.id] = parent.id
         self.recipe_job = record.id
         window.recipe_editor.set_busy(True)
         return record
