@@ -19,7 +19,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPalette, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -45,6 +44,7 @@ from slimbench.widgets.form_controls import (
     combo_box,
     form_label,
     form_layout,
+    segmented_buttons,
     select_data,
     spin_box,
 )
@@ -428,21 +428,9 @@ class CompressionPanel(QWidget):
         self._reason_labels: dict[str, QLabel] = {}
 
         # -- the technique selector: a row of segmented buttons
-        self.technique_buttons: dict[str, QPushButton] = {}
-        self._technique_group = QButtonGroup(self)
-        self._technique_group.setExclusive(True)
-        selector = QHBoxLayout()
-        selector.setSpacing(0)
-        for index, name in enumerate(TECHNIQUES):
-            button = QPushButton(technique_label(name), self)
-            button.setObjectName(f"{name}TechniqueButton")
-            button.setCheckable(True)
-            button.setAutoDefault(False)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            button.setToolTip(technique_summary(name))
-            self._technique_group.addButton(button, index)
-            selector.addWidget(button)
-            self.technique_buttons[name] = button
+        self._technique_group, self.technique_buttons, selector = segmented_buttons(
+            TECHNIQUES, self, label=technique_label, tooltip=technique_summary,
+            object_name="{name}TechniqueButton", expanding=True)
 
         self.stack = QStackedWidget(self)
         for name, build in (

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QSizePolicy,
     QSpinBox,
     QWidget,
@@ -93,3 +98,28 @@ def blend(base: QColor, tint: QColor, amount: float) -> QColor:
         round(base.green() + (tint.green() - base.green()) * amount),
         round(base.blue() + (tint.blue() - base.blue()) * amount),
     )
+
+
+def segmented_buttons(
+    names: Sequence[str], parent: QWidget, *, label: Callable[[str], str],
+    tooltip: Callable[[str], str], object_name: str, expanding: bool = False,
+) -> tuple[QButtonGroup, dict[str, QPushButton], QHBoxLayout]:
+    """A row of checkable buttons of which one is pressed (a segmented switch): the group
+    (ids are the names' positions), the buttons by name, and the row to place."""
+    group = QButtonGroup(parent)
+    group.setExclusive(True)
+    row = QHBoxLayout()
+    row.setSpacing(0)
+    buttons: dict[str, QPushButton] = {}
+    for index, name in enumerate(names):
+        button = QPushButton(label(name), parent)
+        button.setObjectName(object_name.format(name=name))
+        button.setCheckable(True)
+        button.setAutoDefault(False)
+        if expanding:
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        button.setToolTip(tooltip(name))
+        group.addButton(button, index)
+        row.addWidget(button)
+        buttons[name] = button
+    return group, buttons, row

@@ -21,7 +21,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -64,6 +63,7 @@ from slimbench.widgets.form_controls import (
     combo_box,
     double_spin_box,
     form_layout,
+    segmented_buttons,
     select_data,
     spin_box,
 )
@@ -302,20 +302,8 @@ class PipelineEditor(QWidget):
         self.help_label.setTextFormat(Qt.TextFormat.PlainText)
 
         # -- the mode switch (segmented buttons) and the model
-        self.mode_buttons: dict[str, QPushButton] = {}
-        self._mode_group = QButtonGroup(self)
-        self._mode_group.setExclusive(True)
-        switch = QHBoxLayout()
-        switch.setSpacing(0)
-        for index, mode in enumerate(MODES):
-            button = QPushButton(mode_label(mode), self)
-            button.setObjectName(f"{mode}ModeButton")
-            button.setCheckable(True)
-            button.setAutoDefault(False)
-            button.setToolTip(mode_help(mode))
-            self._mode_group.addButton(button, index)
-            switch.addWidget(button)
-            self.mode_buttons[mode] = button
+        self._mode_group, self.mode_buttons, switch = segmented_buttons(
+            MODES, self, label=mode_label, tooltip=mode_help, object_name="{name}ModeButton")
         self.model_label = QLabel(self)
         self.model_label.setObjectName("modelLabel")
         self.model_label.setTextFormat(Qt.TextFormat.PlainText)
