@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 import threading
@@ -12,6 +13,16 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Autosaves and reports go to the user data folder: the tests get a folder of their own.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="slimbench-test-data-")
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collection_back_on() -> Iterator[None]:
+    """A window hands garbage collection to its GUI thread's timer, which only runs while an
+    event loop does: after each test collect here (on the main thread) and switch automatic
+    collection back on, so the tests after it do not pile up garbage."""
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture(autouse=True)
