@@ -21,8 +21,9 @@ def _garbage_collection_back_on() -> Iterator[None]:
     event loop does: after each test collect here (on the main thread) and switch automatic
     collection back on, so the tests after it do not pile up garbage."""
     yield
-    gc.collect()
-    gc.enable()
+    if not gc.isenabled():  # only after a test that made a window: a full collection is slow
+        gc.collect()
+        gc.enable()
 
 
 @pytest.fixture(autouse=True)
