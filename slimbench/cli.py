@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    common.add_argument("--memory-limit", metavar="SIZE",
+                        help="stop the command cleanly once it has used this much more "
+                             "memory, e.g. 2G (default: 80%% of what is free when it starts)")
+    common.add_argument("--gpu-memory-limit", metavar="SIZE",
+                        help="cap what PyTorch may allocate on each GPU, e.g. 8G")
 
     model = argparse.ArgumentParser(add_help=False)
     model.add_argument("model", metavar="MODEL", help="zoo:NAME, a model file or a folder")
@@ -235,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.command is None:
             options.command = "gui"
             options.model = None
-        return COMMANDS[options.command](options)
+        return _run_bounded(options)
     except (UsageError, SlimbenchError) as error:
         if debug:
             raise
@@ -255,6 +260,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             EXIT_INTERNAL,
             wants_json,
         )
+
+
+def _run_bounded(options: argparse.Namespace) -> int:
+    """Run the command under the memory limits, so running out ends in one sentence (and
+    the files it was given untouched) instead of the operating system killing it."""
+    if options.command == "self-test":
+        # Its window bounds each job itself, as the GUI's does.
+        return COMMANDS["self-test"](options)
+    if options.command == "gui":
+        # The window bounds each job on its own worker thread instead.
+        if options.memory_limit:
+            from slimbench.engine.memory import parse_memory_size
+
+            parse_memory_size(options.memory_limit)  # a bad size fails here, in one line
+            os.environ["SLIMBENCH_MEMORY_LIMIT"] = options.memory_limit
+        return COMMANDS["gui"](options)
+    from slimbench.engine import memory
+
+    limit = memory.parse_memory_size(options.memory_limit) if options.memory_limit else None
+    if options.gpu_memory_limit:
+        memory.set_gpu_memory_limit(options.gpu_memory_limit)
+    with memory.memory_bound(limit):
+        return COMMANDS[options.command](options)
 
 
 def _fail(message: str, code: int, wants_json: bool) -> int:

@@ -151,8 +151,11 @@ class _JobWorkerSignals(QObject):
 
 
 def _drive(factory: JobFactory) -> Generator[Progress, Any, Any]:
-    """Call the job factory and run its generator; both happen on the worker thread."""
-    return (yield from factory())
+    """Call the job factory and run its generator under the memory limit for one job; both
+    happen on the worker thread, so an overrun is raised into this thread, never the GUI's."""
+    from slimbench.engine.memory import guard_job
+
+    return (yield from guard_job(factory()))
 
 
 class _JobWorker(GeneratorWorker):

@@ -21,6 +21,8 @@ class Settings:
     language: str = "system"
     theme: str = "system"
     default_device: str = "cpu"
+    #: Memory one job may add, like "4G"; empty for the default (80% of what is free).
+    memory_limit: str = ""
     recent_models: list[str] = field(default_factory=list)
     window_geometry: QByteArray | None = None
     window_state: QByteArray | None = None
@@ -50,6 +52,9 @@ def load_settings(store: QSettings) -> Settings:
     device = store.value("default_device")
     if isinstance(device, str) and device:
         settings.default_device = device
+    memory_limit = store.value("memory_limit")
+    if isinstance(memory_limit, str):
+        settings.memory_limit = memory_limit.strip()
     recent = store.value("recent_models", [])
     if isinstance(recent, str):  # QSettings returns a lone list item as a string
         recent = [recent]
@@ -66,6 +71,7 @@ def save_settings(store: QSettings, settings: Settings) -> None:
     store.setValue("language", settings.language)
     store.setValue("theme", settings.theme)
     store.setValue("default_device", settings.default_device)
+    store.setValue("memory_limit", settings.memory_limit)
     store.setValue("recent_models", list(settings.recent_models))
     if settings.window_geometry is not None:
         store.setValue("window/geometry", settings.window_geometry)

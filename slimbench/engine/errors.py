@@ -47,3 +47,7 @@ class JobCancelled(SlimbenchError):
 
 class VariantError(SlimbenchError):
     """A variant operation the user asked for cannot be done."""
+
+
+class MemoryLimitError(SlimbenchError):
+    """A job ran out of memory, or outgrew the memory a job may use, and was stopped."""

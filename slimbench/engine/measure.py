@@ -21,9 +21,10 @@ from torch import nn
 
 from slimbench.engine.data import TensorDataset
 from slimbench.engine.devices import resolve_device, synchronize
-from slimbench.engine.errors import InputSpecError
+from slimbench.engine.errors import InputSpecError, MemoryLimitError
 from slimbench.engine.jobs import Job, Progress, run_job
 from slimbench.engine.loading import ModelHandle, parse_dtype
+from slimbench.engine.memory import is_out_of_memory
 from slimbench.engine.module_state import evaluation_mode
 
 # --- size ---------------------------------------------------------------------------------
@@ -189,8 +190,10 @@ def bench_job(handle: ModelHandle, config: BenchConfig) -> Job[BenchResult]:
         except InputSpecError:
             raise
         except Exception as error:
-            if _is_out_of_memory(error):
-                raise InputSpecError(
+            if is_out_of_memory(error):
+                if device.type == "cuda":
+                    torch.cuda.empty_cache()  # the next job gets the memory back
+                raise MemoryLimitError(
                     f"{handle.name} ran out of memory on {device} at batch size "
                     f"{config.batch_size}; try a smaller batch."
                 ) from None
@@ -258,11 +261,6 @@ def _flops_per_batch(handle: ModelHandle, inputs: tuple[torch.Tensor, ...]) -> i
         return None
     total = int(counter.get_total_flops())
     return total or None
-
-
-def _is_out_of_memory(error: BaseException) -> bool:
-    oom = getattr(torch, "OutOfMemoryError", None)
-    return (oom is not None and isinstance(error, oom)) or "out of memory" in str(error).lower()
 
 
 class _PeakMemory:

@@ -27,6 +27,7 @@ from slimbench.engine.recipes import (
     technique_options,
 )
 from slimbench.engine.recipes.runner import STEP_RECORD, run_recipe_job
+from tests.engine.test_distill import _workers_of
 
 #: Quick measurement: no compile, few rounds, no large batch.
 QUICK = MeasureSettings(batch_size=32, large_batch=None, rounds=2, round_seconds=0.05,
@@ -314,3 +315,54 @@ def test_any_text_gives_a_recipe_or_a_one_line_error(text: str) -> None:
         parse_recipe(text, name="fuzz.toml")
     except RecipeError as error:
         assert "\n" not in str(error)
+
+
+# --- a training process that dies ----------------------------------------------------------------
+
+
+def _training_workers(folder: Path) -> list[int]:
+    """Live training processes (not their launcher) whose command line names ``folder``."""
+    from slimbench.engine.distill.launch import WORKER_MODULE
+
+    return [pid for pid in _workers_of(folder)
+            if WORKER_MODULE.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+            and b"torch.distributed.run" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGSEGV"])
+def test_a_training_process_that_dies_fails_the_recipe_and_the_rerun_resumes(
+    tmp_path: Path, signal_name: str
+) -> None:
+    """Killed (or crashed, as a segfault would) after its first checkpoint: one line naming
+    what happened, no process left behind, earlier steps and the checkpoint intact."""
+    import os
+    import signal
+
+    from slimbench.engine.distill.training import LAST_FILE
+
+    report = tmp_path / "report"
+    recipe = parse_recipe(CHAIN.replace("epochs = 1\nmax_steps_per_epoch = 15",
+                                        "epochs = 6\npatience = 0"))
+    recipe.measure = QUICK
+    killed: list[int] = []
+    with pytest.raises(SlimbenchError) as caught:
+        for _progress in run_recipe_job(recipe, report, report=False):
+            checkpoints = list(report.glob(f"steps/02-*/training/{LAST_FILE}"))
+            if checkpoints and not killed:
+                killed = _training_workers(report)
+                for pid in killed:
+                    os.kill(pid, getattr(signal, signal_name))
+    assert killed, "the training ended before a worker could be killed"
+    message = str(caught.value)
+    assert "\n" not in message and signal_name in message
+    assert not _workers_of(report)
+    first = sorted(report.glob("steps/01-prune-*"))
+    assert len(first) == 1 and (first[0] / STEP_RECORD).is_file()
+    assert list(report.glob(f"steps/02-*/training/{LAST_FILE}"))  # the last checkpoint lives
+    assert not list(report.glob("steps/02-*/" + STEP_RECORD))
+
+    result = run_job(run_recipe_job(recipe, report, report=False))
+    assert [step.resumed for step in result.steps] == [True, False, False]
+    assert any("Resumed after epoch" in note for note in result.steps[1].notes)
+    assert [entry["epoch"] for entry in result.steps[1].history][-1] == 6

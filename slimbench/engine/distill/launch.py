@@ -189,11 +189,8 @@ def _failure_message(errors: list[dict[str, Any]], log_tail: str, code: int,
         if own is not None:
             return f"Training process rank {rank} failed: {own.get('message')}"
         if exit_code < 0:
-            try:
-                name = signal.Signals(-exit_code).name
-            except ValueError:
-                name = f"signal {-exit_code}"
-            return (f"Training process rank {rank} was killed ({name}); the others were "
+            return (f"Training process rank {rank} was killed ({_signal_name(exit_code)}); "
+                    "the others were "
                     "stopped. Out of memory is the usual cause: see workers.log in the work "
                     "folder.")
         return (f"Training process rank {rank} exited with code {exit_code}; see workers.log "
@@ -204,8 +201,19 @@ def _failure_message(errors: list[dict[str, Any]], log_tail: str, code: int,
         if world_size > 1:
             return f"Training process rank {chosen.get('rank', 0)} failed: {chosen.get('message')}"
         return str(chosen.get("message"))
+    if code < 0:
+        # Killed from outside, or crashed in native code (a segfault): it wrote nothing.
+        return (f"The training process was killed ({_signal_name(code)}); the last checkpoint "
+                "is kept, so running it again resumes. Out of memory is the usual cause.")
     last = next((line for line in reversed(log_tail.strip().splitlines()) if line.strip()), "")
     return f"The training processes exited with code {code}: {last[:200] or 'no message'}."
+
+
+def _signal_name(exit_code: int) -> str:
+    try:
+        return signal.Signals(-exit_code).name
+    except ValueError:
+        return f"signal {-exit_code}"
 
 
 def distill_job(
