@@ -11,6 +11,6 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
         || echo "test.sh: could not install chromium; the report's browser test will be skipped"
 fi
 python3 -m venv .venv
-.venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,hf]'
+.venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,hf,onnx]'
 .venv/bin/ruff check .
 QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q "$@"

@@ -193,6 +193,13 @@ def _own_tensor_stats(root: nn.Module, modules: dict[str, nn.Module]) -> dict[st
         # Some quantized modules keep their weights outside parameters (packed params).
         if entry.params == 0 and hasattr(module, "weight") and callable(module.weight):
             _add_packed_weight(module, entry)
+        own_counts = getattr(module, "parameter_counts", None)
+        if entry.params == 0 and callable(own_counts):
+            # An ONNX Runtime model: its weights are ONNX initializers, which torch's FLOP
+            # counter does not see either.
+            entry.params, entry.nonzero = own_counts()
+            entry.size_bytes = int(module.serialized_size_bytes())  # type: ignore[operator]
+            entry.quantized = True
         stats[path] = entry
     return stats
 

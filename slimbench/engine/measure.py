@@ -32,6 +32,9 @@ from slimbench.engine.module_state import evaluation_mode
 
 def serialized_size_bytes(module: nn.Module) -> int:
     """Bytes of the module's state_dict as ``torch.save`` writes it: the real file size."""
+    own_size = getattr(module, "serialized_size_bytes", None)
+    if callable(own_size):  # a model that is not a state_dict (ONNX bytes) knows its own
+        return int(own_size())
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -56,6 +59,9 @@ class BenchConfig:
     #: Stop early once this many seconds of timed runs are done (at least 5 runs).
     max_seconds: float = 10.0
     threads: int | None = None
+    #: eager, compiled or onnxruntime (``slimbench.engine.runtimes``); None follows
+    #: ``compile`` (True means compiled).
+    runtime: str | None = None
 
 
 @dataclass
@@ -74,6 +80,10 @@ class BenchResult:
     flops_per_batch: int | None = None
     achieved_flops_per_s: float | None = None
     notes: list[str] = field(default_factory=list)
+    runtime: str = "eager"
+    #: onnxruntime: torch.onnx.export's time, and the session's start with its first call.
+    export_seconds: float | None = None
+    session_seconds: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -152,14 +162,30 @@ def bench_job(handle: ModelHandle, config: BenchConfig) -> Job[BenchResult]:
         raise InputSpecError(f"Benchmark dtype must be a floating type, not {config.dtype}.")
     total = config.warmup + config.repeats
     with thread_count(config.threads) as threads:
+        from slimbench.engine import runtimes
+        from slimbench.engine.runtimes import bench as on_runtime
+
+        runtime, notes = on_runtime.bench_runtime(handle.module, config.runtime, config.compile,
+                                                  config.device, config.dtype)
         yield Progress(0, total, f"Preparing {handle.name} on {device} in {config.dtype}")
         inputs = make_batch(handle, config.batch_size)
-        model, inputs = prepare_for_device(handle.module, inputs, device, dtype)
-        notes: list[str] = []
-        compile_seconds = None
-        if config.compile:
+        source = handle.module
+        compile_seconds = export_seconds = session_seconds = None
+        if runtime == runtimes.ONNXRUNTIME:
+            yield Progress(0, total, "Exporting to ONNX for ONNX Runtime")
+            source, export_seconds, more = on_runtime.onnxruntime_model(
+                handle.module, make_batch(handle, max(2, config.batch_size)), handle.name)
+            notes.extend(more)
+        model, inputs = prepare_for_device(source, inputs, device, dtype)
+        if runtime == runtimes.COMPILED:
             yield Progress(0, total, "Compiling with torch.compile (first call is slow)")
             model, compile_seconds = _compile(model, inputs, device)
+        elif runtime == runtimes.ONNXRUNTIME:
+            yield Progress(0, total, "Starting the ONNX Runtime session")
+            session_seconds = on_runtime.start_session(model, inputs)
+            if export_seconds is not None:
+                mismatch = on_runtime.agreement_note(handle.module, model, inputs)
+                notes.extend([mismatch] if mismatch else [])
         memory = _PeakMemory(device)
         memory.reset()
         try:
@@ -215,7 +241,7 @@ def bench_job(handle: ModelHandle, config: BenchConfig) -> Job[BenchResult]:
         dtype=config.dtype,
         batch_size=config.batch_size,
         threads=threads,
-        compile=config.compile,
+        compile=runtime == runtimes.COMPILED,
         latency_ms=summary,
         throughput_per_s=config.batch_size / (summary["median"] / 1000.0),
         peak_memory_bytes=peak,
@@ -225,6 +251,9 @@ def bench_job(handle: ModelHandle, config: BenchConfig) -> Job[BenchResult]:
         flops_per_batch=flops,
         achieved_flops_per_s=achieved,
         notes=notes,
+        runtime=runtime,
+        export_seconds=export_seconds,
+        session_seconds=session_seconds,
     )
 
 
@@ -238,8 +267,10 @@ def _compile(
     compiled = torch.compile(model)
     start = time.perf_counter()
     try:
-        # Freezing lets inductor fold weights and pick oneDNN int8 kernels on CPU.
-        with torch.inference_mode(), torch._inductor.config.patch(freezing=device.type == "cpu"):
+        # Freezing lets inductor fold weights and pick oneDNN int8 kernels on CPU; one
+        # compile thread leaves no process-wide compile pool running (as CompiledRunner).
+        with torch.inference_mode(), torch._inductor.config.patch(
+                freezing=device.type == "cpu", compile_threads=1):
             compiled(*inputs)
         synchronize(device)
     except Exception as error:

@@ -64,6 +64,10 @@ def save_model(handle: ModelHandle, target: str | Path) -> Path:
     if path.exists() and path.is_dir():
         raise SaveError(f"{path} is a folder; give a file name to save the model to.")
     module = handle.module
+    if getattr(module, "onnx_bytes", None) is not None:  # an ONNX Runtime model stays ONNX
+        from slimbench.engine.runtimes.onnx_files import save_onnx
+
+        return save_onnx(handle, path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -26,7 +26,8 @@ class Variant:
     parent: int | None = None
     technique: str = "original"
     inspection: InspectResult | None = None
-    benchmarks: dict[tuple[str, str, int], BenchResult] = field(default_factory=dict)
+    #: By (device, dtype, batch size, runtime): runtimes are measured side by side.
+    benchmarks: dict[tuple[str, str, int, str], BenchResult] = field(default_factory=dict)
     accuracy: float | None = None
     fidelity: Fidelity | None = None
     saved_to: Path | None = None
@@ -41,7 +42,7 @@ class Variant:
         return next(reversed(self.benchmarks.values()), None)
 
     def record_benchmark(self, result: BenchResult) -> None:
-        key = (result.device, result.dtype, result.batch_size)
+        key = (result.device, result.dtype, result.batch_size, result.runtime)
         self.benchmarks.pop(key, None)  # re-insert so the newest is last
         self.benchmarks[key] = result
 
@@ -55,6 +56,7 @@ class Variant:
             "size_bytes": self.inspection.size_bytes if self.inspection else None,
             "latency_ms": bench.latency_ms["median"] if bench else None,
             "device": bench.device if bench else None,
+            "runtime": bench.runtime if bench else None,
             "accuracy": self.accuracy,
             "fidelity": self.fidelity.to_json() if self.fidelity else None,
         }

@@ -142,6 +142,8 @@ class _Built:
     freezing: bool = False
     can_compile: bool = True
     notes: list[str] = field(default_factory=list)
+    #: ONNX Runtime schemes: the float ONNX model the int8 one came from (a baseline).
+    float_onnx: nn.Module | None = None
 
 
 def quantize_job(
@@ -320,6 +322,19 @@ def _build(
     notes = []
     if skipped:
         notes.append(f"Kept {len(skipped)} layer(s) in float: {', '.join(skipped)}.")
+    if "onnxruntime" in scheme.runtimes:
+        from slimbench.engine.runtimes.ort_quantize import quantize_with_onnxruntime
+
+        batches = _calibration_batches(handle, config) if scheme.calibrated else []
+        expected = handle.require_inputs("calibrate the model")
+        for tensors in batches:
+            static._check_calibration_batch(tensors, expected, handle.name)
+        yield Progress(0, 1, f"Exporting to ONNX and quantizing with {scheme.name}")
+        module, float_onnx, ort_notes = quantize_with_onnxruntime(
+            work, make_batch(handle, 2), scheme.name, name=handle.name, calibration=batches,
+            skip=skipped, per_channel=bool(config.extra.get("per_channel", False)))
+        return _Built(module, "onnxruntime", chosen, skipped, can_compile=False,
+                      notes=notes + ort_notes, float_onnx=float_onnx)
     if scheme.name == "int8-static":
         module = yield from _build_static(handle, work, config, device, skipped)
         return _Built(module, "pt2e", chosen, skipped, freezing=True, notes=notes)
@@ -515,6 +530,9 @@ def _baselines(
             runner = make_runner(model, "fp32 compiled baseline", compiled=True, freezing=True,
                                  example=batch, device=device)
             candidates["fp32-compiled"] = Candidate(model, runner)
+    if built.float_onnx is not None:
+        candidates["onnxruntime-fp32"] = Candidate(
+            built.float_onnx, Runner(built.float_onnx, "ONNX Runtime fp32 baseline"))
     if scheme.name == "int8-dynamic" and built.engine == "torchao" and device.type == "cpu":
         model = copy.deepcopy(reference)
         backends.apply_legacy_dynamic(model, built.chosen)
@@ -563,7 +581,8 @@ def _verdict(
                 "skip the most sensitive layers (auto_skip) to win it back."
             )
     labels = {"bf16": "bf16 alone", "fp32-compiled": "Compiled fp32", "legacy-int8":
-              "torch.ao's legacy dynamic int8 (fbgemm)"}
+              "torch.ao's legacy dynamic int8 (fbgemm)", "onnxruntime-fp32":
+              "ONNX Runtime's fp32 run of the same export"}
     for name, metrics in baselines.items():
         other = metrics.latency_ms["median"]
         if other < a * 0.9:

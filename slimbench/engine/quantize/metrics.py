@@ -92,6 +92,9 @@ def count_parameters(module: nn.Module) -> tuple[int, int]:
     weight packed (reached by calling ``weight()``); a pt2e graph keeps weights and biases
     as ``_frozen_param*`` attributes.
     """
+    own_counts = getattr(module, "parameter_counts", None)
+    if callable(own_counts):  # an ONNX Runtime model counts its initializers
+        return own_counts()
     total = nonzero = 0
     seen: set[int] = set()
     for sub in module.modules():

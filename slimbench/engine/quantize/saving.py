@@ -73,7 +73,7 @@ def quantization_info(model: ModelHandle | nn.Module) -> dict[str, Any] | None:
 
 def default_suffix(handle: ModelHandle) -> str:
     info = quantization_info(handle) or {}
-    return ".pt2" if info.get("engine") == "pt2e" else ".pt"
+    return {"pt2e": ".pt2", "onnxruntime": ".onnx"}.get(str(info.get("engine")), ".pt")
 
 
 def save_quantized(model: QuantizeResult | ModelHandle, target: str | Path) -> Path:
@@ -88,6 +88,10 @@ def save_quantized(model: QuantizeResult | ModelHandle, target: str | Path) -> P
     path = Path(target).expanduser()
     if path.is_dir():
         raise SaveError(f"{path} is a folder; give a file name to save the model to.")
+    if info["engine"] == "onnxruntime":  # an ONNX Runtime model saves as its .onnx file
+        from slimbench.engine.runtimes.onnx_files import save_onnx
+
+        return save_onnx(handle, path)
     try:
         if info["engine"] == "pt2e":
             return _save_exported(handle, path, info)

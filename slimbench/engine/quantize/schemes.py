@@ -33,6 +33,8 @@ class Scheme:
     cast_dtype: torch.dtype | None = None
     #: What the scheme is for, shown beside it in the GUI and in ``--help``.
     advice: str = ""
+    #: The runtimes (``slimbench.engine.runtimes``) its quantized model runs on.
+    runtimes: tuple[str, ...] = ("eager", "compiled")
 
     def layer_names(self) -> str:
         return " and ".join(f"nn.{layer.__name__}" for layer in self.layers)
@@ -98,6 +100,32 @@ SCHEMES: dict[str, Scheme] = {
     )
 }
 
+#: ONNX Runtime's own quantization (``slimbench.engine.runtimes``): the model is exported to
+#: ONNX and runs on ONNX Runtime, an optional extra. Kept beside SCHEMES, which lists what the
+#: window's scheme picker offers today, until that picker shows runtimes.
+ONNXRUNTIME_SCHEMES: dict[str, Scheme] = {
+    scheme.name: scheme
+    for scheme in (
+        Scheme(
+            "ort-int8-dynamic",
+            "int8 weights, activations quantized on the fly (ONNX Runtime quantize_dynamic)",
+            (nn.Linear,),
+            ("cpu",),
+            advice="Linear-heavy models deployed with ONNX Runtime; needs the onnx extra.",
+            runtimes=("onnxruntime",),
+        ),
+        Scheme(
+            "ort-int8-static",
+            "int8 weights and activations, calibrated (ONNX Runtime quantize_static, QDQ)",
+            (nn.Linear, nn.Conv2d),
+            ("cpu",),
+            calibrated=True,
+            advice="CNNs and MLPs deployed with ONNX Runtime on CPU; needs the onnx extra.",
+            runtimes=("onnxruntime",),
+        ),
+    )
+}
+
 #: Engines for int8-dynamic: torchao's tensor subclasses, or the deprecated torch.ao modules.
 ENGINES = ("auto", "torchao", "legacy")
 
@@ -145,11 +173,17 @@ class QuantizeConfig:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def all_schemes() -> dict[str, Scheme]:
+    """Every scheme ``--scheme`` takes: PyTorch's and ONNX Runtime's."""
+    return {**SCHEMES, **ONNXRUNTIME_SCHEMES}
+
+
 def get_scheme(name: str) -> Scheme:
-    scheme = SCHEMES.get(name.strip().lower())
+    schemes = all_schemes()
+    scheme = schemes.get(name.strip().lower())
     if scheme is None:
         raise QuantizeError(
-            f"Unknown quantization scheme '{name}'; choose one of {', '.join(SCHEMES)}."
+            f"Unknown quantization scheme '{name}'; choose one of {', '.join(schemes)}."
         )
     return scheme
 
@@ -165,6 +199,8 @@ def check_device(scheme: Scheme, device_name: str) -> torch.device:
             ),
             "int8-static": "its quantizer (X86InductorQuantizer) lowers to x86 CPU kernels only",
             "float8-dynamic": "float8 matmuls need the tensor cores of a CUDA GPU",
+            "ort-int8-dynamic": "ONNX Runtime runs int8 on its CPU provider only",
+            "ort-int8-static": "ONNX Runtime runs int8 on its CPU provider only",
         }.get(scheme.name, f"it has kernels for {where} only")
         hint = {
             "int4-weight-only": "; on CPU use int8-weight-only or int8-dynamic",
@@ -233,6 +269,17 @@ def check_config(config: QuantizeConfig) -> Scheme:
         raise QuantizeError(
             f"{scheme.name} casts the whole model, so layers cannot be skipped; use an int8 scheme."
         )
+    if "onnxruntime" in scheme.runtimes:
+        from slimbench.engine.runtimes.availability import onnxruntime_or_reason
+
+        _, missing = onnxruntime_or_reason()
+        if missing:
+            raise QuantizeError(f"{scheme.name} is unavailable: {missing}")
+        if config.auto_skip is not None:
+            raise QuantizeError(
+                f"auto_skip does not apply to {scheme.name} yet (its sensitivity scan runs "
+                "torch's kernels); name the layers to keep in float with skip instead."
+            )
     check_device(scheme, config.device)
     return scheme
 
