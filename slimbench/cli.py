@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--input-dtype", action="append", default=[], metavar="DTYPE",
                        help="dtype of the example inputs (default float32)")
     model.add_argument("--trust-pickle", action="store_true",
-                       help="allow full unpickling, which can run code: only for files you trust")
+                       help="trust the file fully: unpickling, TorchScript, and Python code "
+                            "it names as its architecture can all run: only for files you trust")
 
     parser = _Parser(prog="slimbench", description="Make PyTorch models smaller and faster.",
                      parents=[common])
@@ -72,7 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps")
     bench.add_argument("--dtype", default="float32", help="float32, bfloat16 or float16")
     bench.add_argument("--batch-size", type=int, default=1)
-    bench.add_argument("--compile", action="store_true", help="run through torch.compile")
+    bench.add_argument("--compile", action="store_true",
+                       help="run through torch.compile (the same as --runtime compiled)")
+    bench.add_argument("--runtime", choices=["eager", "compiled", "onnxruntime"],
+                       help="eager (default), compiled (torch.compile; compile time reported) "
+                            "or onnxruntime (exported with torch.onnx.export, run by ONNX "
+                            "Runtime; export and session time reported; needs the onnx extra)")
     bench.add_argument("--warmup", type=int, default=5)
     bench.add_argument("--repeats", type=int, default=30)
     bench.add_argument("--threads", type=int, help="intra-op CPU threads (default: torch's)")
@@ -235,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also write the search as a recipe file to rerun later")
     auto.add_argument("--fresh", action="store_true",
                       help="make every candidate again instead of reusing finished ones")
+    self_test = sub.add_parser("self-test", parents=[common],
+                               help="check this installation end to end in the window, "
+                                    "offscreen (the same as --self-test)")
+    self_test.add_argument("-o", "--output", metavar="DIR",
+                           help="folder for the screenshot and self-test.json (default: a "
+                                "new temporary folder)")
     return parser
 
 
@@ -446,6 +458,7 @@ def _command_bench(options: argparse.Namespace) -> int:
         warmup=options.warmup,
         repeats=options.repeats,
         threads=options.threads,
+        runtime=options.runtime,
     )
     if options.warmup < 0 or options.repeats < 1:
         raise UsageError("--warmup must be >= 0 and --repeats >= 1")
@@ -465,7 +478,7 @@ def _command_bench(options: argparse.Namespace) -> int:
         return EXIT_OK
     latency = result.latency_ms
     print(f"{handle.name} on {result.device} ({result.dtype}, batch {result.batch_size}, "
-          f"{result.threads} threads{', compiled' if result.compile else ''})")
+          f"{result.threads} threads, {result.runtime} runtime)")
     print(_table(
         ["median ms", "p90 ms", "throughput/s", "peak memory", "GFLOP/s", "of peak"],
         [[f"{latency['median']:.3f}", f"{latency['p90']:.3f}", f"{result.throughput_per_s:,.1f}",

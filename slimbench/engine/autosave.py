@@ -7,8 +7,9 @@ a Slimbench file (pruned, quantized or plain, whichever loads it back). A clean 
 folder. On the next start a session folder whose process is gone is a crash, and
 :meth:`Autosave.restore` loads its variants back.
 
-A fully pickled model (loaded only because the user trusted it) is never restored without that
-trust being given again: it is listed with a note instead.
+A fully pickled model, TorchScript, or a model whose architecture is Python code (each loaded
+only because the user trusted it) is never restored without that trust being given again: it
+is listed with a note instead.
 """
 
 from __future__ import annotations
@@ -51,8 +52,11 @@ def save_any(handle: ModelHandle, target: str | Path) -> Path:
     return save_model(handle, target)
 
 
-def load_any(path: str | Path) -> ModelHandle:
-    """Load a file :func:`save_any` wrote (or any file ``load_model`` reads)."""
+def load_any(path: str | Path, *, trust_code: bool = False) -> ModelHandle:
+    """Load a file :func:`save_any` wrote (or any file ``load_model`` reads).
+
+    ``trust_code`` allows an architecture the file names in Python code (see ``load_model``).
+    """
     from slimbench.engine.loading import _torch_load, load_model
 
     file = Path(path)
@@ -64,12 +68,12 @@ def load_any(path: str | Path) -> ModelHandle:
     if (isinstance(meta, dict) and "quantization" in meta) or quantized_program:
         from slimbench.engine.quantize.saving import load_quantized
 
-        return load_quantized(file)
+        return load_quantized(file, trust_code=trust_code)
     if isinstance(meta, dict) and "pruned" in meta:
         from slimbench.engine.prune.saving import load_pruned
 
-        return load_pruned(file)
-    return load_model(file)
+        return load_pruned(file, trust_code=trust_code)
+    return load_model(file, trust_code=trust_code)
 
 
 @dataclass
@@ -244,7 +248,7 @@ def _reloadable_spec(handle: ModelHandle) -> bool:
     location = str(handle.location)
     if location.startswith("zoo:"):
         return True
-    return handle.source != "pickle" and Path(location).exists()
+    return handle.source != "pickle" and not handle.arch_given and Path(location).exists()
 
 
 def _is_exported_quantized(handle: ModelHandle) -> bool:

@@ -29,6 +29,20 @@ class ArchitectureMismatchError(ModelLoadError):
     """A state_dict does not fit the architecture it was given."""
 
 
+class ArchitectureNeededError(ModelLoadError):
+    """A file holds only weights, and nobody named the architecture they belong to."""
+
+
+class UntrustedCodeError(ModelLoadError):
+    """A file names Python code for its architecture (a .py file or a module), and the user
+    has not trusted the file; ``arch`` is that architecture, ``code`` the file or module."""
+
+    def __init__(self, message: str, arch: str = "", code: str = "") -> None:
+        super().__init__(message)
+        self.arch = arch
+        self.code = code
+
+
 class InputSpecError(SlimbenchError):
     """Example inputs are missing, malformed, or rejected by the model."""
 

@@ -33,6 +33,24 @@ class FirstOutput(nn.Module):
         return output[0]
 
 
+def _refuse_bombs(path: Path) -> None:
+    """transformers reads ``*.bin`` weights with ``torch.load``: refuse a zip bomb, or a legacy
+    file whose tensors claim more memory than it holds, before it does."""
+    from slimbench.engine.loading import _zip_members, check_legacy_storages
+
+    for weights in sorted(path.glob("*.bin")):
+        try:
+            with weights.open("rb") as stream:
+                if stream.read(4) == b"PK\x03\x04":
+                    _zip_members(weights)
+                else:
+                    stream.seek(0)
+                    check_legacy_storages(stream, weights.stat().st_size, weights.name)
+        except OSError as error:
+            raise ModelLoadError(
+                f"{weights.name} cannot be read: {error.strerror or error}.") from None
+
+
 def load_huggingface_folder(path: Path) -> Any:
     from slimbench.engine.loading import ModelHandle
 
@@ -45,6 +63,7 @@ def load_huggingface_folder(path: Path) -> Any:
             f"{path.name} is a Hugging Face model folder; reading it needs the 'hf' extra "
             "(pip install 'slimbench[hf]')."
         ) from None
+    _refuse_bombs(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -28,8 +28,10 @@ from torch import nn
 from slimbench.engine.data import TensorDataset
 from slimbench.engine.errors import (
     ArchitectureMismatchError,
+    ArchitectureNeededError,
     InputSpecError,
     ModelLoadError,
+    UntrustedCodeError,
     UntrustedPickleError,
 )
 
@@ -99,6 +101,9 @@ class ModelHandle:
     #: Original class names by module path, where the module objects no longer carry them
     #: (an exported program's submodules are all InterpreterModules).
     layer_types: dict[str, str] = field(default_factory=dict)
+    #: The caller named the architecture (the file does not record it), so the file opened
+    #: again by its name alone would not load: autosave keeps a copy instead.
+    arch_given: bool = False
 
     def require_inputs(self, purpose: str = "run the model") -> tuple[torch.Tensor, ...]:
         """The example inputs, or an error saying which flag gives them."""
@@ -151,14 +156,20 @@ def load_model(
     arch_args: Mapping[str, Any] | str | None = None,
     inputs: Sequence[InputSpec] = (),
     trust_pickle: bool = False,
+    trust_code: bool | None = None,
 ) -> ModelHandle:
-    """Load ``zoo:NAME``, an exported program, TorchScript, a state_dict, safetensors,
-    a Hugging Face folder or (only when trusted) a fully pickled module.
+    """Load ``zoo:NAME``, an exported program, a state_dict, safetensors, a Hugging Face
+    folder or (only when trusted) TorchScript or a fully pickled module.
 
     ``arch`` (``zoo:NAME``, ``module.path:Class`` or ``file.py:Class``) and ``arch_args``
-    build the module a bare state_dict loads into. ``inputs`` override example inputs.
+    build the module a bare state_dict loads into: the caller's own choice, so it may name
+    Python code. An architecture the file records for itself is built only when it is a zoo
+    entry or ``trust_code`` is set (by default ``trust_pickle``, which trusts the file fully);
+    Slimbench sets ``trust_code`` alone for files it has just written itself.
+    ``inputs`` override example inputs.
     """
     args = _parse_arch_args(arch_args)
+    code_trusted = trust_pickle if trust_code is None else trust_code
     text = str(spec)
     if text.startswith(ZOO_PREFIX):
         handle = _load_zoo(text[len(ZOO_PREFIX):])
@@ -166,7 +177,9 @@ def load_model(
         path = Path(text).expanduser()
         if not path.exists():
             raise ModelLoadError(f"There is no file or folder at {path}.")
-        handle = _load_folder(path) if path.is_dir() else _load_file(path, arch, args, trust_pickle)
+        handle = (_load_folder(path) if path.is_dir()
+                  else _load_file(path, arch, args, trust_pickle, code_trusted))
+    handle.arch_given = arch is not None and handle.arch == arch
     handle.module.eval()
     if inputs:
         handle.example_inputs = tuple(input_spec.make() for input_spec in inputs)
@@ -196,7 +209,8 @@ def _load_zoo(name: str) -> ModelHandle:
 
 
 def _load_file(
-    path: Path, arch: str | None, arch_args: dict[str, Any], trust_pickle: bool
+    path: Path, arch: str | None, arch_args: dict[str, Any], trust_pickle: bool,
+    trust_code: bool = False,
 ) -> ModelHandle:
     size = path.stat().st_size
     if size == 0:
@@ -205,17 +219,21 @@ def _load_file(
         head = stream.read(16)
 
     if head.startswith(b"PK\x03\x04"):
-        return _load_zip_archive(path, arch, arch_args, trust_pickle)
+        return _load_zip_archive(path, arch, arch_args, trust_pickle, trust_code)
     if _looks_like_safetensors(head, size):
-        return _load_safetensors(path, arch, arch_args)
+        return _load_safetensors(path, arch, arch_args, trust_code)
     if head[:1] == b"\x80":
         # Legacy (non-zip) torch.save files are a sequence of pickles.
         payload = _torch_load(path, trust_pickle)
-        return _handle_from_payload(path, payload, "state_dict", arch, arch_args)
+        return _handle_from_payload(path, payload, "state_dict", arch, arch_args, trust_code)
+    from slimbench.engine.runtimes.onnx_files import load_onnx, looks_like_onnx
+
+    if path.suffix.lower() == ".onnx" or looks_like_onnx(head):
+        return load_onnx(path)  # protobuf, run by ONNX Runtime: nothing in it is executed
     raise ModelLoadError(
         f"{path.name} is not a format Slimbench reads: expected a torch.export program (.pt2), "
-        "a TorchScript archive, a state_dict (.pt/.pth), a .safetensors file or a "
-        "Hugging Face model folder."
+        "a TorchScript archive, a state_dict (.pt/.pth), a .safetensors file, an ONNX model "
+        "(.onnx) or a Hugging Face model folder."
     )
 
 
@@ -266,24 +284,27 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 
 def _load_zip_archive(
-    path: Path, arch: str | None, arch_args: dict[str, Any], trust_pickle: bool
+    path: Path, arch: str | None, arch_args: dict[str, Any], trust_pickle: bool,
+    trust_code: bool = False,
 ) -> ModelHandle:
     members = _zip_members(path)
     tails = {member.split("/", 1)[-1] for member in members}
     if "models/model.json" in tails or "archive_format" in tails:
-        return _load_exported(path, trust_pickle)
+        return _load_exported(path, trust_pickle, trust_code)
     if "constants.pkl" in tails or any(tail.startswith("code/") for tail in tails):
-        return _load_torchscript(path)
+        return _load_torchscript(path, trust_pickle)
     if "data.pkl" in tails:
         payload = _torch_load(path, trust_pickle)
-        return _handle_from_payload(path, payload, "state_dict", arch, arch_args)
+        return _handle_from_payload(path, payload, "state_dict", arch, arch_args, trust_code)
     raise ModelLoadError(
         f"{path.name} is a zip archive but not one PyTorch wrote (no data.pkl, code/ or "
         "models/model.json inside)."
     )
 
 
-def _load_exported(path: Path, trust_pickle: bool = False) -> ModelHandle:
+def _load_exported(
+    path: Path, trust_pickle: bool = False, trust_code: bool = False
+) -> ModelHandle:
     if not trust_pickle:
         _refuse_code_in_exported(path)
     try:
@@ -303,6 +324,13 @@ def _load_exported(path: Path, trust_pickle: bool = False) -> ModelHandle:
         if not kwargs and all(isinstance(arg, torch.Tensor) for arg in args):
             example_inputs = tuple(arg.detach() for arg in args)
     meta = _read_sidecar_meta(path)
+    notes = ["Exported programs run as recorded; their input shapes are fixed by the export."]
+    arch = meta.get("arch") if isinstance(meta.get("arch"), str) else None
+    if arch is not None and not trust_code and code_of_architecture(arch) is not None:
+        # The program runs without it; only later jobs would build it, running that code.
+        notes.append(f"The architecture {arch} named beside the file was not used: building "
+                     "it would run Python code that was not trusted.")
+        arch = None
     return ModelHandle(
         name=path.stem,
         module=module,
@@ -310,8 +338,8 @@ def _load_exported(path: Path, trust_pickle: bool = False) -> ModelHandle:
         location=str(path),
         example_inputs=example_inputs,
         data=_dataset_from_meta(meta),
-        arch=meta.get("arch"),
-        notes=["Exported programs run as recorded; their input shapes are fixed by the export."],
+        arch=arch,
+        notes=notes,
         layer_types=_exported_layer_types(program),
     )
 
@@ -371,6 +399,8 @@ def _weights_only_refusal(data: bytes, name: str) -> str | None:
                 _refuse_zip_bomb(name, len(data), nested.infolist())
         except (zipfile.BadZipFile, ValueError, EOFError):
             return "not only tensors"
+    else:
+        check_legacy_storages(io.BytesIO(data), len(data), name)
     for attempt in range(2):
         try:
             with warnings.catch_warnings():
@@ -485,7 +515,15 @@ def _exported_layer_types(program: Any) -> dict[str, str]:
     return types
 
 
-def _load_torchscript(path: Path) -> ModelHandle:
+def _load_torchscript(path: Path, trust_pickle: bool = False) -> ModelHandle:
+    if not trust_pickle:
+        # Its scripted code runs inside torch.jit.load (a __setstate__), and TorchScript can
+        # create and write files (torch.from_file with shared=True maps one writable).
+        raise UntrustedPickleError(
+            f"{path.name} is a TorchScript archive, whose code runs as it loads and can write "
+            "files on this computer; Slimbench refused it. Load it with --trust-pickle only "
+            "if you trust where the file came from."
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -506,10 +544,121 @@ def _load_torchscript(path: Path) -> ModelHandle:
     )
 
 
+# --- torch.save's legacy (non-zip) format ---------------------------------------------------
+#
+# Four small pickles (magic number, protocol, system info; then the object, whose tensors name
+# their storages by persistent id ('storage', type, key, location, element count, view)), a
+# pickle of the storage keys, then each storage's data. torch allocates every storage at the
+# count its id declares while it unpickles, before reading any data: a 4 KB file can declare
+# terabytes, and a storage missing from the key list comes back as uninitialized memory.
+
+_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+_STORAGE_ITEMSIZE = {
+    "DoubleStorage": 8, "FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2,
+    "LongStorage": 8, "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1,
+    "BoolStorage": 1, "ComplexDoubleStorage": 16, "ComplexFloatStorage": 8,
+    "QUInt8Storage": 1, "QInt8Storage": 1, "QInt32Storage": 4, "QUInt4x2Storage": 1,
+    "QUInt2x4Storage": 1, "UntypedStorage": 1,
+}
+
+
+class _Inert:
+    """Stands for whatever object a scanned pickle would build; takes any call or update."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __call__(self, *args: Any, **kwargs: Any) -> _Inert:
+        return _Inert()
+
+    def __setstate__(self, state: Any) -> None:
+        pass
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+    def append(self, item: Any) -> None:
+        pass
+
+    def extend(self, items: Any) -> None:
+        pass
+
+
+class _StorageKind(_Inert):
+    def __init__(self, itemsize: int = 16) -> None:
+        self.itemsize = itemsize
+
+
+class _StorageScan(pickle.Unpickler):
+    """Reads a legacy pickle creating nothing (every global is inert) and records the bytes
+    each storage it names declares."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream, encoding="latin1")
+        self.declared: dict[str, int] = {}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if name.endswith("Storage"):
+            # Unknown types count at the largest element size; torch refuses them anyway.
+            return _StorageKind(_STORAGE_ITEMSIZE.get(name, 16))
+        return _Inert
+
+    def persistent_load(self, pid: Any) -> Any:
+        if isinstance(pid, tuple) and len(pid) >= 5 and pid[0] in ("storage", b"storage"):
+            kind, key, count = pid[1], str(pid[2]), pid[4]
+            if not isinstance(count, int) or count < 0:
+                raise pickle.UnpicklingError("a storage of no valid size")
+            itemsize = kind.itemsize if isinstance(kind, _StorageKind) else 16
+            self.declared[key] = max(self.declared.get(key, 0), count * itemsize)
+        return _Inert  # a type: a pickled module's class comes through here too
+
+
+def check_legacy_storages(stream: Any, size: int, name: str) -> None:
+    """Refuse a legacy (non-zip) ``torch.save`` stream whose storages declare more bytes than
+    the stream holds, or that is not one, before torch allocates anything for it.
+
+    ``stream`` is a seekable binary stream at the file's start; it is left at the start.
+    """
+    start = stream.tell()
+    try:
+        try:
+            magic = _StorageScan(stream).load()
+        except Exception:
+            return  # not a pickle: torch reports what it is
+        if magic != _LEGACY_MAGIC:
+            return  # not torch.save's legacy format: torch reports what it is
+        _StorageScan(stream).load()  # protocol version
+        _StorageScan(stream).load()  # system info
+        scan = _StorageScan(stream)
+        scan.load()
+        keys = _StorageScan(stream).load()
+        left = start + size - stream.tell()
+    except Exception:  # MemoryError too: a string that declares gigabytes
+        raise ModelLoadError(
+            f"{name} is corrupt or truncated: it is not a readable PyTorch file."
+        ) from None
+    finally:
+        stream.seek(start)
+    if not isinstance(keys, list) or {str(key) for key in keys} != set(scan.declared):
+        raise ModelLoadError(
+            f"{name} is corrupt: its list of tensor storages does not match its tensors."
+        )
+    # Each storage is stored whole after the pickles: an 8-byte count, then its bytes.
+    declared = sum(scan.declared.values()) + 8 * len(scan.declared)
+    if declared > left:
+        raise ModelLoadError(
+            f"{name} holds {left:,} bytes of tensor data but its tensors claim {declared:,}: "
+            "it is truncated, corrupt or a memory bomb, and Slimbench allocated nothing for it."
+        )
+
+
 def _torch_load(path: Path, trust_pickle: bool) -> Any:
     try:
         with path.open("rb") as stream:
             zipped = stream.read(4) == b"PK\x03\x04"
+            if not zipped:
+                stream.seek(0)
+                check_legacy_storages(stream, path.stat().st_size, path.name)
     except OSError as error:
         raise ModelLoadError(f"{path.name} cannot be read: {error.strerror or error}.") from None
     if zipped:
@@ -561,7 +710,9 @@ def _blocked_global(error: Exception) -> str:
     return "not only tensors"
 
 
-def _load_safetensors(path: Path, arch: str | None, arch_args: dict[str, Any]) -> ModelHandle:
+def _load_safetensors(
+    path: Path, arch: str | None, arch_args: dict[str, Any], trust_code: bool = False
+) -> ModelHandle:
     try:
         from safetensors.torch import load_file
     except ImportError:  # pragma: no cover - safetensors is a dependency
@@ -572,11 +723,12 @@ def _load_safetensors(path: Path, arch: str | None, arch_args: dict[str, Any]) -
         raise ModelLoadError(
             f"{path.name} is not a readable safetensors file: {_first_line(error)}."
         ) from None
-    return _handle_from_payload(path, state_dict, "safetensors", arch, arch_args)
+    return _handle_from_payload(path, state_dict, "safetensors", arch, arch_args, trust_code)
 
 
 def _handle_from_payload(
-    path: Path, payload: Any, source: str, arch: str | None, arch_args: dict[str, Any]
+    path: Path, payload: Any, source: str, arch: str | None, arch_args: dict[str, Any],
+    trust_code: bool = False,
 ) -> ModelHandle:
     if isinstance(payload, Mapping):
         # A trusted checkpoint may hold the whole module under a conventional key.
@@ -593,7 +745,8 @@ def _handle_from_payload(
         # Quantized weights only fit after the scheme is re-applied to the architecture.
         from slimbench.engine.quantize.saving import handle_from_quantized_payload
 
-        return handle_from_quantized_payload(path, payload, meta, source, arch, arch_args)
+        return handle_from_quantized_payload(path, payload, meta, source, arch, arch_args,
+                                             trust_code=trust_code)
     state_dict = _find_state_dict(payload)
     if state_dict is None:
         raise ModelLoadError(
@@ -601,9 +754,10 @@ def _handle_from_payload(
         )
     if arch is None and meta.get("arch"):
         arch = str(meta["arch"])
+        check_recorded_architecture(path.name, arch, trust_code)
         arch_args = {**dict(meta.get("arch_args") or {}), **arch_args}
     if arch is None:
-        raise ModelLoadError(
+        raise ArchitectureNeededError(
             f"{path.name} holds only weights (a state_dict of {len(state_dict)} tensors); name "
             "the architecture with --arch zoo:NAME, --arch module.path:Class or "
             "--arch file.py:Class."
@@ -705,6 +859,38 @@ def _parse_arch_args(arch_args: Mapping[str, Any] | str | None) -> dict[str, Any
     if not isinstance(parsed, dict):
         raise ModelLoadError("--arch-args must be a JSON object such as '{\"classes\": 10}'.")
     return parsed
+
+
+#: Libraries Slimbench itself runs on: building one of their layers (``torch.nn:Linear``)
+#: imports nothing a stranger wrote, so a file may name them without being trusted.
+TRUSTED_LIBRARIES = frozenset({"torch", "slimbench"})
+
+
+def code_of_architecture(arch: str) -> str | None:
+    """The Python file or module that building ``arch`` runs; None for a zoo entry or a
+    class of a library Slimbench already runs on."""
+    if arch.startswith(ZOO_PREFIX):
+        return None
+    location = arch.rpartition(":")[0] or arch
+    if not location.endswith(".py") and location.split(".", 1)[0] in TRUSTED_LIBRARIES:
+        return None
+    return location
+
+
+def check_recorded_architecture(file_name: str, arch: str, trusted: bool) -> None:
+    """Refuse an architecture a file names for itself when building it would run Python code
+    the user has not trusted (a stranger's file could name ``./evil.py:Net``)."""
+    code = code_of_architecture(arch)
+    if trusted or code is None:
+        return
+    runs = (f"runs the Python file {code}" if code.endswith(".py")
+            else f"imports the Python module {code}")
+    raise UntrustedCodeError(
+        f"{file_name} names its architecture {arch}, and building it {runs}, which can do "
+        "anything on this computer; Slimbench refused it. Load it with --trust-pickle only if "
+        "you trust that code, or name the architecture yourself with --arch.",
+        arch=arch, code=code,
+    )
 
 
 def _build_architecture(arch: str, arch_args: dict[str, Any]) -> tuple[nn.Module, str | None]:

@@ -166,7 +166,7 @@ def test_inspect_without_inputs_prints_a_hint(
     scripted = tmp_path / "scripted.pt"
     torch.jit.save(torch.jit.script(Net().eval()), str(scripted))
 
-    code, out, _ = cli(capsys, "inspect", scripted)
+    code, out, _ = cli(capsys, "inspect", scripted, "--trust-pickle")
 
     assert code == EXIT_OK
     assert "hint:" in out and "--input-shape" in out

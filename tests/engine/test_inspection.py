@@ -394,7 +394,8 @@ def test_torchscript_counts_params_and_whole_model_flops(tmp_path: Path) -> None
     torch.jit.save(torch.jit.script(two_linear().eval()), str(path))
     from slimbench.engine.loading import parse_input_specs
 
-    result = inspect_model(load_model(path, inputs=parse_input_specs(["2,4"])))
+    result = inspect_model(load_model(path, inputs=parse_input_specs(["2,4"]),
+                                      trust_pickle=True))
 
     assert result.params_total == 43
     assert result.flops == 2 * 2 * (20 + 15)

@@ -544,3 +544,148 @@ def test_fuzz_helpers_catch_a_foreign_exception() -> None:
     with pytest.raises(ValueError):
         ends_cleanly(lambda: (_ for _ in ()).throw(ValueError("boom")))
     assert isinstance(ends_cleanly(lambda: io.BytesIO(b"x").read()), bytes)
+
+
+# --- torch.save's legacy (non-zip) format -------------------------------------------------------
+
+
+def legacy_bytes(payload: Any, declare: Callable[[int], int] | None = None,
+                 keys: bool = True) -> bytes:
+    """``payload`` in torch.save's legacy format. ``declare`` rewrites the element count each
+    storage declares (its data stays as it is); ``keys=False`` writes an empty storage list, so
+    torch would hand back storages it never filled."""
+    import pickle
+    import types
+
+    class Pickler(pickle._Pickler):  # type: ignore[name-defined,misc]
+        def save_pers(self, pid: Any) -> None:
+            if declare is not None and isinstance(pid, tuple) and pid[0] == "storage":
+                pid = (*pid[:4], declare(pid[4]), *pid[5:])
+            super().save_pers(pid)
+
+    def dump(obj: Any, stream: Any, protocol: int = 2) -> None:
+        pickle.dump([] if not keys and isinstance(obj, list) else obj, stream, protocol=protocol)
+
+    module = types.ModuleType("crafted_pickle")
+    module.Pickler = Pickler  # type: ignore[attr-defined]
+    module.dump = dump  # type: ignore[attr-defined]
+    buffer = io.BytesIO()
+    torch.save(payload, buffer, pickle_module=module, _use_new_zipfile_serialization=False)
+    return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=1)
+def _legacy_digits() -> bytes:
+    return legacy_bytes(load_model(ARCH).module.state_dict())
+
+
+def _legacy_loaders(path: Path) -> list[Callable[[], Any]]:
+    from slimbench.engine.autosave import load_any
+    from slimbench.engine.prune.saving import load_pruned
+
+    return [lambda: load_model(path, arch=ARCH), lambda: load_pruned(path),
+            lambda: load_any(path), lambda: _distill(path)]
+
+
+def test_a_genuine_legacy_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.pt"
+    path.write_bytes(_legacy_digits())
+    assert load_model(path, arch=ARCH).source == "state_dict"
+    # Views into one storage, empty tensors, every dtype, a checkpoint around them.
+    base = torch.arange(24.0)
+    dtypes = [torch.float16, torch.bfloat16, torch.int64, torch.bool, torch.uint8,
+              torch.complex64, torch.float64, torch.int8]
+    payload = {"views": [base[2:5], base[::3], base], "empty": torch.zeros(2, 0),
+               "dtypes": [torch.ones(3, dtype=dtype) for dtype in dtypes], "epoch": 3}
+    path.write_bytes(legacy_bytes(payload))
+    from slimbench.engine.loading import _torch_load
+
+    assert _torch_load(path, trust_pickle=False)["epoch"] == 3
+
+
+@pytest.mark.parametrize("declared", [lambda n: n + 1, lambda n: 2**31, lambda n: 2**40,
+                                      lambda n: 2**62, lambda n: -1],
+                         ids=["one-more", "8GiB", "4TiB", "overflow", "negative"])
+def test_a_legacy_size_bomb_is_refused_before_torch_allocates(
+    tmp_path: Path, declared: Callable[[int], int]
+) -> None:
+    """Each storage claims more elements than its data: torch allocates the claim first
+    (2**31 floats is 8 GiB for a 4 KB file), so the refusal must come before torch runs."""
+    path = tmp_path / "bomb.pt"
+    path.write_bytes(legacy_bytes({"w": torch.ones(1000)}, declare=declared))
+    assert path.stat().st_size < 10_000
+    error = must_fail(lambda: load_model(path, arch=ARCH))
+    # Refused by Slimbench's scan, in its words: torch (and its allocator) never saw it.
+    expected = "corrupt or truncated" if declared(1000) < 0 else "memory bomb"
+    assert expected in str(error) and "alloc_cpu" not in str(error), error
+    for load in _legacy_loaders(path):
+        must_fail(load)
+
+
+def test_legacy_storages_torch_never_fills_are_refused(tmp_path: Path) -> None:
+    """An empty storage list: torch would return 8 GiB of uninitialized memory as a tensor."""
+    path = tmp_path / "unfilled.pt"
+    path.write_bytes(legacy_bytes({"w": torch.ones(10)}, declare=lambda n: 2**31, keys=False))
+    assert "does not match" in str(must_fail(lambda: load_model(path, arch=ARCH)))
+    for load in _legacy_loaders(path):
+        must_fail(load)
+
+
+@FUZZ
+@example(declared=7)
+@given(declared=st.integers(-(2**64), 2**64))
+def test_a_legacy_storage_claiming_more_than_its_data_fails_cleanly(
+    tmp_path: Path, declared: int
+) -> None:
+    """Claims above the true count (7) are refused; torch itself sizes a storage that claims
+    less by the count stored with its data (bounded by the file), so those may load."""
+    path = tmp_path / "declared.pt"
+    data = legacy_bytes({"w": torch.ones(7)}, declare=lambda n: declared)
+    path.write_bytes(data)
+    from slimbench.engine.loading import _torch_load
+
+    outcome = ends_cleanly(lambda: _torch_load(path, trust_pickle=False))
+    if declared > 7 or declared < 0:
+        assert isinstance(outcome, SlimbenchError), (declared, outcome)
+    if declared == 7:
+        assert torch.equal(outcome["w"], torch.ones(7))
+
+
+@settings(max_examples=max(1, EXAMPLES * 5 // 6), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fraction=st.floats(0.0, 1.0, exclude_max=True))
+def test_a_legacy_file_truncated_anywhere_fails_cleanly(tmp_path: Path, fraction: float) -> None:
+    data = _legacy_digits()
+    path = tmp_path / "cut.pt"
+    path.write_bytes(data[: int(fraction * len(data))])
+    for load in _legacy_loaders(path):
+        must_fail(load)
+
+
+@FUZZ
+@given(positions=st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=1, max_size=6),
+       seed=st.integers(0, 2**16), in_pickles=st.booleans())
+def test_bytes_flipped_in_a_legacy_file_fail_cleanly(
+    tmp_path: Path, positions: list[float], seed: int, in_pickles: bool
+) -> None:
+    """Damage anywhere, or (half the time) only in the pickles before the tensor data."""
+    data = bytearray(_legacy_digits())
+    span = data.index(b"\x80\x02", 40) + 600 if in_pickles else len(data)
+    rng = random.Random(seed)
+    for fraction in positions:
+        data[int(fraction * span)] ^= rng.randrange(1, 256)
+    path = tmp_path / "flipped.pt"
+    path.write_bytes(bytes(data))
+    for load in _legacy_loaders(path):
+        ends_cleanly(load)  # a flipped weight may still load
+
+
+def test_a_legacy_bomb_in_a_hugging_face_folder_is_refused(tmp_path: Path) -> None:
+    """transformers reads pytorch_model.bin with torch.load: the same scan comes first."""
+    pytest.importorskip("transformers")
+    folder = tmp_path / "hf"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"model_type": "bert"}))
+    (folder / "pytorch_model.bin").write_bytes(
+        legacy_bytes({"w": torch.ones(10)}, declare=lambda n: 2**40))
+    assert "memory bomb" in str(must_fail(lambda: load_model(folder)))

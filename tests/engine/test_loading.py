@@ -18,6 +18,7 @@ from slimbench.engine.errors import (
     ArchitectureMismatchError,
     InputSpecError,
     ModelLoadError,
+    UntrustedCodeError,
     UntrustedPickleError,
 )
 from slimbench.engine.loading import (
@@ -173,7 +174,7 @@ def test_torchscript_loads(tmp_path: Path, write: Callable[[Path], nn.Module]) -
     path = tmp_path / "scripted.pt"
     reference = write(path)
 
-    handle = load_model(path)
+    handle = load_model(path, trust_pickle=True)  # TorchScript runs code as it loads
 
     assert handle.source == "torchscript"
     assert isinstance(handle.module, torch.jit.ScriptModule)
@@ -253,7 +254,10 @@ def test_checkpoint_with_slimbench_metadata_needs_no_arch(tmp_path: Path, arch_f
     meta = {"arch": f"{arch_file}:SmallNet", "arch_args": {"width": 6}}
     torch.save({"state_dict": reference.state_dict(), SLIMBENCH_META_KEY: meta}, path)
 
-    handle = load_model(path)
+    # The architecture it names is Python code: built only once the file is trusted.
+    with pytest.raises(UntrustedCodeError):
+        load_model(path)
+    handle = load_model(path, trust_code=True)
 
     assert handle.arch == f"{arch_file}:SmallNet"
     assert handle.arch_args == {"width": 6}
@@ -409,7 +413,7 @@ def test_input_specs_override_example_inputs(tmp_path: Path) -> None:
     path = tmp_path / "scripted.pt"
     _script(path)
 
-    handle = load_model(path, inputs=parse_input_specs(["3,4"], ["float64"]))
+    handle = load_model(path, inputs=parse_input_specs(["3,4"], ["float64"]), trust_pickle=True)
 
     assert handle.example_inputs is not None
     (x,) = handle.example_inputs
@@ -715,7 +719,7 @@ def test_loading_a_huggingface_folder_never_changes_it(hf_folder: tuple[Path, nn
 def test_a_handle_reports_missing_inputs_as_one_line(tmp_path: Path, one_line) -> None:
     path = tmp_path / "traced.pt"
     _trace(path)
-    handle = load_model(path)
+    handle = load_model(path, trust_pickle=True)
 
     with pytest.raises(InputSpecError, match="--input-shape") as caught:
         handle.require_inputs("benchmark the model")

@@ -102,12 +102,15 @@ def _dataset(name: str, inputs: object, labels: object = None) -> TensorDataset:
 
 
 def _load_tensors(path: Path) -> object:
-    from slimbench.engine.loading import _zip_members
+    from slimbench.engine.loading import _zip_members, check_legacy_storages
 
     try:
         with path.open("rb") as stream:
             if stream.read(4) == b"PK\x03\x04":
                 _zip_members(path)  # refuses a corrupt archive or a zip bomb unread
+            else:  # the legacy format allocates what it declares: refuse a memory bomb
+                stream.seek(0)
+                check_legacy_storages(stream, path.stat().st_size, path.name)
     except ModelLoadError as error:
         raise DatasetError(str(error)) from None
     except OSError as error:

@@ -128,7 +128,10 @@ def write_run(teacher: ModelHandle, config: DistillConfig, work_dir: Path) -> Pa
     spec: dict[str, Any]
     try:
         save_model(teacher, teacher_file)
-        spec = {"spec": str(teacher_file)}
+        # Written here just now from the teacher the user opened (and trusted, where a
+        # pickle, TorchScript or Python architecture needed it): the workers trust it alike.
+        spec = {"spec": str(teacher_file), "trust_code": True,
+                "trust_pickle": teacher.source in ("pickle", "torchscript")}
     except SaveError:
         location = Path(teacher.location)
         if not location.is_file():
@@ -338,7 +341,7 @@ def _finish(
     best_file = Path(result["best_path"])
     if not best_file.is_file():
         raise DistillError(f"The training finished but wrote no student to {best_file}.")
-    student = load_model(best_file)
+    student = load_model(best_file, trust_code=True)  # the training processes just wrote it
     student = dataclasses.replace(
         student, name=f"{teacher.name}-distilled", example_inputs=teacher.example_inputs,
         data=teacher.data if teacher.data is not None else student.data,

@@ -92,6 +92,7 @@ def _run(run: dict[str, Any], emit: Any, rank: int) -> dict[str, Any]:
         arch=teacher_spec.get("arch"),
         arch_args=teacher_spec.get("arch_args") or None,
         trust_pickle=bool(teacher_spec.get("trust_pickle")),
+        trust_code=bool(teacher_spec.get("trust_code") or teacher_spec.get("trust_pickle")),
     )
     if teacher_spec.get("example_inputs"):
         teacher.example_inputs = tuple(

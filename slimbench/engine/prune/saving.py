@@ -288,8 +288,11 @@ def rebuild_pruned(
     return restored
 
 
-def load_pruned(path: str | Path) -> ModelHandle:
-    """Load a file ``save_pruned`` wrote, without relying on ``load_model``'s hook."""
+def load_pruned(path: str | Path, *, trust_code: bool = False) -> ModelHandle:
+    """Load a file ``save_pruned`` wrote, without relying on ``load_model``'s hook.
+
+    ``trust_code`` allows an architecture the file names in Python code (see ``load_model``).
+    """
     from slimbench.engine import loading
 
     file = Path(path).expanduser()
@@ -299,11 +302,12 @@ def load_pruned(path: str | Path) -> ModelHandle:
     if not isinstance(payload, Mapping) or not isinstance(
         payload.get(SLIMBENCH_META_KEY), Mapping
     ):
-        return loading.load_model(file)
+        return loading.load_model(file, trust_code=trust_code)
     meta = dict(payload[SLIMBENCH_META_KEY])
     arch = meta.get("arch")
     if not arch:
         raise ModelLoadError(f"{file.name} does not record its architecture.")
+    loading.check_recorded_architecture(file.name, str(arch), trust_code)
     arch_args = dict(meta.get("arch_args") or {})
     module, entry_name = loading._build_architecture(str(arch), arch_args)
     state_dict = rebuild_pruned(module, meta, dict(payload["state_dict"]))

@@ -178,8 +178,11 @@ def _device_of(module: nn.Module) -> torch.device:
 # --- loading ------------------------------------------------------------------------------
 
 
-def load_quantized(path: str | Path) -> ModelHandle:
-    """Load a file ``save_quantized`` wrote (what ``loading.load_model`` does once patched)."""
+def load_quantized(path: str | Path, *, trust_code: bool = False) -> ModelHandle:
+    """Load a file ``save_quantized`` wrote (what ``loading.load_model`` does once patched).
+
+    ``trust_code`` allows an architecture the file names in Python code (see ``load_model``).
+    """
     from slimbench.engine.loading import (
         _dataset_from_meta,
         _read_sidecar_meta,
@@ -198,7 +201,7 @@ def load_quantized(path: str | Path) -> ModelHandle:
     names = {name.split("/", 1)[-1] for name in _zip_members(file)}
     if "models/model.json" in names or "archive_format" in names:
         register_quantized_ops()
-        handle = load_model(file)
+        handle = load_model(file, trust_code=trust_code)
         meta = _read_sidecar_meta(file)
         if handle.data is None:
             handle.data = _dataset_from_meta(meta)
@@ -216,7 +219,7 @@ def load_quantized(path: str | Path) -> ModelHandle:
     meta = payload.get(SLIMBENCH_META_KEY) if isinstance(payload, Mapping) else None
     if not isinstance(meta, Mapping) or not isinstance(meta.get("quantization"), Mapping):
         raise ModelLoadError(f"{file.name} has no Slimbench quantization record.")
-    return handle_from_quantized_payload(file, payload, dict(meta))
+    return handle_from_quantized_payload(file, payload, dict(meta), trust_code=trust_code)
 
 
 def handle_from_quantized_payload(
@@ -226,16 +229,24 @@ def handle_from_quantized_payload(
     source: str = "state_dict",
     arch: str | None = None,
     arch_args: Mapping[str, Any] | None = None,
+    *,
+    trust_code: bool = False,
 ) -> ModelHandle:
-    """A ModelHandle for a quantized state_dict file (``loading._handle_from_payload`` hook)."""
+    """A ModelHandle for a quantized state_dict file (``loading._handle_from_payload`` hook).
+
+    An architecture taken from ``meta`` is built only if it is a zoo entry or ``trust_code``.
+    """
     from slimbench.engine.loading import (
         _build_architecture,
         _dataset_from_meta,
         attach_zoo_data,
+        check_recorded_architecture,
     )
 
     info = dict(meta["quantization"])
-    arch = arch or meta.get("arch")
+    if not arch and meta.get("arch"):
+        arch = str(meta["arch"])
+        check_recorded_architecture(path.name, arch, trust_code)
     if not arch:
         raise ModelLoadError(f"{path.name} does not record the architecture its weights fit.")
     args = {**dict(meta.get("arch_args") or {}), **dict(arch_args or {})}

@@ -111,14 +111,22 @@ def _write_record(folder: Path, record: dict[str, Any]) -> None:
     atomic_write(folder / STEP_RECORD, lambda path: path.write_text(text, encoding="utf-8"))
 
 
-def load_step_output(path: Path, technique: str) -> ModelHandle:
+def load_step_output(path: Path, technique: str, trusted_arch: str | None = None) -> ModelHandle:
+    """A finished step's model. The step folder may be older than this run (or not the user's
+    own), so an architecture in Python code that it names is built only when it is
+    ``trusted_arch``: the original's, which the user already chose or trusted."""
+    from slimbench.engine.errors import UntrustedCodeError
+
     if technique == "quantize":
-        from slimbench.engine.quantize.saving import load_quantized
-
-        return load_quantized(path)
-    from slimbench.engine.prune.saving import load_pruned
-
-    return load_pruned(path)
+        from slimbench.engine.quantize.saving import load_quantized as load
+    else:
+        from slimbench.engine.prune.saving import load_pruned as load
+    try:
+        return load(path)
+    except UntrustedCodeError as error:
+        if trusted_arch is None or error.arch != trusted_arch:
+            raise
+    return load(path, trust_code=True)
 
 
 # --- one step --------------------------------------------------------------------------------
@@ -223,7 +231,7 @@ def run_step_job(
     if record is not None:
         output = folder / record["output"]
         try:
-            handle = load_step_output(output, step.technique)
+            handle = load_step_output(output, step.technique, original.arch)
         except SlimbenchError:
             record = None  # unreadable: run the step again rather than fail the recipe
         else:
