@@ -145,12 +145,34 @@ def compile_available() -> str | None:
     import sys
 
     if getattr(sys, "frozen", False):
-        return (
-            "torch.compile needs a C++ compiler and Python headers, which a frozen app does "
-            "not ship"
-        )
+        missing = frozen_compile_missing()
+        if missing:
+            return missing
     if shutil.which("c++") is None and shutil.which("g++") is None and shutil.which("cl") is None:
         return "torch.compile needs a C++ compiler on CPU, and none is on the PATH"
+    return None
+
+
+def frozen_compile_missing() -> str | None:
+    """What a frozen app lacks for inductor's C++ code, or None when it ships all of it.
+
+    Inductor reads torch's Python sources, compiles against torch's C++ headers and Python.h
+    (from ``sysconfig``'s include folder, which is inside the bundle when frozen), and runs
+    ``sys.executable -c`` to probe the CPU: the bundle's entry point answers that like Python.
+    """
+    import sysconfig
+    from pathlib import Path
+
+    torch_dir = Path(torch.__file__).resolve().parent
+    needed = {
+        "torch's Python sources": torch_dir / "_inductor" / "codecache.py",
+        "torch's C++ headers": torch_dir / "include" / "torch" / "csrc" / "inductor"
+        / "cpp_prefix.h",
+        "Python's C headers": Path(sysconfig.get_path("include")) / "Python.h",
+    }
+    absent = [what for what, path in needed.items() if not path.is_file()]
+    if absent:
+        return f"torch.compile needs {' and '.join(absent)}, which this app does not ship"
     return None
 
 
