@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from slimbench.app.appearance import LanguageSwitcher, apply_theme
-from slimbench.app.garbage_collection import collect_on_gui_thread
+from slimbench.app.garbage_collection import collect_on_gui_thread, freeze_long_lived_objects
 from slimbench.app.job_runner import CANCELLED, DONE, JobRecord, JobRunner
 from slimbench.app.settings import (
     LANGUAGES,
@@ -63,6 +63,7 @@ from slimbench.widgets.zoo_gallery import ZooGallery
 # Everything below imports torch (1.7 s on a 2-core machine): the shell of the window, with
 # the start page, is shown first and these are imported right after (finish_startup).
 if TYPE_CHECKING:
+    from slimbench.app.architecture_dialog import ArchitectureDialog
     from slimbench.engine.devices import DeviceInfo
     from slimbench.engine.loading import ModelHandle
     from slimbench.engine.measure import BenchConfig
@@ -72,6 +73,8 @@ if TYPE_CHECKING:
 
 START_PAGE, WORKBENCH_PAGE = 0, 1
 VARIANT_COLUMNS = 6
+#: Most often the chart in view is redrawn while jobs end one after another.
+CHART_REDRAW_MS = 100
 
 
 class MainWindow(QMainWindow):
@@ -90,7 +93,7 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.engine_ready = False
         self._closed = False
-        self._pending_opens: list[tuple[str, bool]] = []
+        self._pending_opens: list[tuple[str, bool, dict[str, Any]]] = []
         self.picker: Any = None
         self.current: Variant | None = None
         self.last_error: str | None = None
@@ -103,6 +106,9 @@ class MainWindow(QMainWindow):
         self._bench_variant: dict[int, int] = {}
         self._live_job: int | None = None
         self._load_specs: dict[int, str] = {}
+        #: What each load job was asked (spec, trust, architecture), to ask again after a
+        #: refusal; "refused" gets the Python file or module a refused load would have run.
+        self._load_options: dict[int, dict[str, Any]] = {}
         self._compression_labels: dict[int, str] = {}
         # Prune jobs with recovery: what a cancel keeps (filled on the worker thread, read
         # here once the job has ended), and the jobs whose curves the Live tab may show.
@@ -130,6 +136,7 @@ class MainWindow(QMainWindow):
         self.runner.job_changed.connect(self.jobs.update_job)
         self.runner.job_progress.connect(self._job_progress)
         self.runner.job_finished.connect(self._job_finished)
+        self.runner.job_finished.connect(self._release_models)  # after _job_finished
 
         self._build_ui()
         self.resize(1280, 820)
@@ -149,6 +156,8 @@ class MainWindow(QMainWindow):
 
         self.workspace = Workspace()
         self.engine_ready = True
+        freeze_long_lived_objects()
+        self._apply_memory_limit(self.settings.memory_limit)
         self._start_autosave()
         self._rebuild()
         if self._devices is None:
@@ -156,8 +165,8 @@ class MainWindow(QMainWindow):
             # and inspect before it competes for the processor.
             QTimer.singleShot(3000, self._scan_devices)
         pending, self._pending_opens = self._pending_opens, []
-        for spec, trust in pending:
-            self.open_model(spec, trust)
+        for spec, trust, extra in pending:
+            self.open_model(spec, trust, **extra)
 
     # --- autosave --------------------------------------------------------------------------
 
@@ -398,7 +407,13 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.recipe_editor, self.tr("Recipe"))
         self.tabs.addTab(self.comparison_page, self.tr("Compare"))
         self._stale_charts: set[QWidget] = set()
-        self.tabs.currentChanged.connect(lambda _index: self._draw_visible_chart())
+        # A chart draw takes 25-50 ms of the GUI thread: jobs ending in a burst redraw the
+        # chart in view at most once per CHART_REDRAW_MS, and every draw (a tab switch's too)
+        # runs in an event of its own, never inside the slot of the job that ended.
+        self._chart_timer = QTimer(self.tabs)
+        self._chart_timer.setSingleShot(True)
+        self._chart_timer.timeout.connect(self._draw_visible_chart)
+        self.tabs.currentChanged.connect(lambda _index: self._chart_timer.start(0))
         self.tabs.setTabToolTip(0, self.tr(
             "Make the model smaller or faster: quantize or prune it into a new variant."))
         self.tabs.setTabToolTip(2, self.tr("Measurements of the running job as they arrive."))
@@ -458,6 +473,7 @@ class MainWindow(QMainWindow):
         self.picker.setToolTip(self.tr("Where and how the model runs when you benchmark it."))
         self.picker.set_selection(DeviceSelection(device=self.settings.default_device))
         self.picker.selection_changed.connect(self._device_chosen)
+        self._offer_schemes()
         return workbench
 
     def _build_actions(self) -> None:
@@ -521,6 +537,12 @@ class MainWindow(QMainWindow):
         run_menu = self.menuBar().addMenu(self.tr("&Run"))
         for item in (self.bench_action, self.quality_action, self.cancel_action):
             run_menu.addAction(item)
+        run_menu.addSeparator()
+        self.memory_limit_action = action(
+            self.tr("Memory limit per job…"), self.ask_memory_limit,
+            tip=self.tr("A job that needs more memory than this is stopped cleanly instead of "
+                        "running the computer out of memory."))
+        run_menu.addAction(self.memory_limit_action)
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         language_menu = view_menu.addMenu(self.tr("Language"))
         names = {"system": self.tr("Follow the system"), "en": "English", "zh_CN": "简体中文"}
@@ -555,6 +577,45 @@ class MainWindow(QMainWindow):
         if self.current is None:
             return self.tr("Slimbench")
         return self.tr("Slimbench — {name}").format(name=self.current.handle.name)
+
+    # --- memory limit ---------------------------------------------------------------------
+
+    def ask_memory_limit(self) -> QInputDialog:
+        """Ask how much memory one job may add (empty: the default share of what is free)."""
+        from slimbench.engine.memory import DEFAULT_AVAILABLE_SHARE, available_memory
+
+        free = available_memory()
+        dialog = QInputDialog(self)
+        dialog.setObjectName("memoryLimitDialog")
+        dialog.setWindowTitle(self.tr("Memory limit per job"))
+        dialog.setLabelText(
+            self.tr("Stop a job cleanly once it has used this much memory, e.g. 2G or 512M.\n"
+                    "Leave it empty for {share:.0%} of the memory free when the job starts "
+                    "(now {free}).").format(
+                share=DEFAULT_AVAILABLE_SHARE,
+                free=format_bytes(int(free * DEFAULT_AVAILABLE_SHARE)) if free else "?"))
+        dialog.setTextValue(self.settings.memory_limit)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(self.set_memory_limit)
+        dialog.open()
+        return dialog
+
+    def set_memory_limit(self, text: str) -> bool:
+        """Use ``text`` as the memory limit of every later job; False (and a dialog) when it
+        is not a size."""
+        try:
+            self._apply_memory_limit(text)
+        except SlimbenchError as error:
+            self.show_error(self.tr("Memory limit not changed"), str(error))
+            return False
+        self.settings.memory_limit = text.strip()
+        save_settings(self.store, self.settings)
+        return True
+
+    def _apply_memory_limit(self, text: str) -> None:
+        from slimbench.engine.memory import set_memory_limit
+
+        set_memory_limit(text.strip() or None)
 
     # --- language, theme, devices ---------------------------------------------------------
 
@@ -595,9 +656,23 @@ class MainWindow(QMainWindow):
         self.jobs_dock.setWidget(self.jobs)
 
     def _device_chosen(self, selection: DeviceSelection) -> None:
+        self._offer_schemes()
         if selection.device != self.settings.default_device:
             self.settings.default_device = selection.device
             save_settings(self.store, self.settings)
+
+    def _offer_schemes(self) -> None:
+        """Grey out the quantization schemes that cannot run on the device picked (ONNX
+        Runtime's, where it is missing or has no provider for the device), with the reason."""
+        from slimbench.widgets.compression_panel import ORT_SCHEMES
+
+        if self.picker is None or not hasattr(self, "compress"):
+            return
+        from slimbench.engine.runtimes import scheme_unavailable
+
+        device = self.picker.selection().device or "cpu"
+        self.compress.set_schemes_unavailable(
+            {scheme: scheme_unavailable(scheme, device) for scheme in ORT_SCHEMES})
 
     def _scan_devices(self) -> None:
         if self._closed:
@@ -616,27 +691,47 @@ class MainWindow(QMainWindow):
     def _ask_for_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, self.tr("Open model"), "",
-            self.tr("PyTorch models (*.pt *.pth *.pt2 *.safetensors *.ts *.bin);;All files (*)"),
+            self.tr("Models (*.pt *.pth *.pt2 *.safetensors *.ts *.bin *.onnx);;"
+                    "All files (*)"),
         )
         if path:
             self.open_model(path)
 
-    def open_model(self, spec: str, trust_pickle: bool = False) -> JobRecord | None:
+    def open_model(self, spec: str, trust_pickle: bool = False, *, arch: str | None = None,
+                   arch_args: dict[str, Any] | None = None,
+                   trust_code: bool = False) -> JobRecord | None:
         """Load ``spec`` on a worker; the workbench shows it when it arrives.
 
-        Before the engine is imported the request waits (and None is returned)."""
+        ``arch`` and ``arch_args`` name the architecture of a file holding only weights (the
+        user's choice); ``trust_code`` lets the file's own Python architecture be imported,
+        which the window asks about first. Before the engine is imported the request waits
+        (and None is returned)."""
+        extra: dict[str, Any] = {"arch": arch, "arch_args": arch_args, "trust_code": trust_code}
         if not self.engine_ready:
-            self._pending_opens.append((spec, trust_pickle))
+            self._pending_opens.append((spec, trust_pickle, extra))
             return None
         from slimbench.engine.loading import load_job
+
+        refused: dict[str, str] = {}
+
+        def load() -> Any:
+            from slimbench.engine.errors import UntrustedCodeError
+
+            try:
+                return (yield from load_job(spec, trust_pickle=trust_pickle, **extra))
+            except UntrustedCodeError as error:
+                refused["code"] = error.code  # the record keeps only the error's name
+                raise
 
         record = self.runner.submit(
             self.tr("Open {spec}").format(spec=Path(spec).name if not spec.startswith("zoo:")
                                           else spec),
             "load",
-            lambda: load_job(spec, trust_pickle=trust_pickle),
+            load,
         )
         self._load_specs[record.id] = spec
+        self._load_options[record.id] = {"spec": spec, "trust_pickle": trust_pickle, **extra,
+                                         "refused": refused}
         return record
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -686,6 +781,71 @@ class MainWindow(QMainWindow):
         box.finished.connect(answered)
         box.open()
 
+    def ask_architecture(self, options: dict[str, Any]) -> ArchitectureDialog:
+        """Ask which architecture the weights in ``options["spec"]`` belong to, then load them
+        into it (after a question naming the Python file, when it is one)."""
+        from slimbench.app.architecture_dialog import ArchitectureDialog
+        from slimbench.engine import zoo
+
+        dialog = ArchitectureDialog(Path(options["spec"]).name,
+                                    [(name, entry.task) for name, entry in zoo.ZOO.items()], self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen() -> None:
+            opened = dict(options, arch=dialog.architecture(), arch_args=dialog.arch_args())
+            code = dialog.code_file()
+            if code is None:
+                self._open_again(opened)
+            else:
+                self._confirm_code(opened, code)
+
+        dialog.accepted.connect(chosen)
+        dialog.open()
+        return dialog
+
+    def _confirm_code(self, options: dict[str, Any], code: str) -> QMessageBox:
+        """Before importing an architecture's Python code: name the file, default to No."""
+        name = Path(options["spec"]).name
+        if code.endswith(".py"):
+            text = self.tr("Loading {file} runs the Python code in {code}, which can do anything "
+                           "on your computer. Load it only if you trust that code.")
+        else:
+            text = self.tr("Loading {file} imports the Python module {code}, which can do "
+                           "anything on your computer. Load it only if you trust that code.")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, self.tr("Run the Python code of this model?"),
+            text.format(file=name, code=Path(code).name if code.endswith(".py") else code),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self,
+        )
+        box.setObjectName("codeTrustDialog")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setInformativeText(code)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: int) -> None:
+            if button == QMessageBox.StandardButton.Yes:
+                self._open_again(options)
+
+        box.finished.connect(answered)
+        box.open()
+        return box
+
+    def _open_again(self, options: dict[str, Any]) -> None:
+        self.open_model(options["spec"], options["trust_pickle"], arch=options["arch"],
+                        arch_args=options["arch_args"], trust_code=options["trust_code"])
+
+    def _ask_after_refused_load(self, record: JobRecord) -> None:
+        """A load that needs the user: an architecture to name, or Python code to trust."""
+        options = self._load_options.pop(record.id, None)
+        self._load_specs.pop(record.id, None)
+        code = options["refused"].get("code") if options is not None else None
+        if options is not None and record.error_type == "UntrustedCodeError" and code:
+            self._confirm_code(dict(options, trust_code=True), code)
+        elif options is not None and record.error_type == "ArchitectureNeededError":
+            self.ask_architecture(options)
+        elif record.error:
+            self.show_error(self.tr("{title} failed").format(title=record.title), record.error)
+
     def show_start_page(self) -> None:
         self.gallery.set_recent(self.settings.recent_models)
         self.pages.setCurrentIndex(START_PAGE)
@@ -711,8 +871,12 @@ class MainWindow(QMainWindow):
             self.show_error(self.tr("Cannot benchmark"), str(error))
             return None
         config = config or _bench_config(self.picker.selection())
+        from slimbench.widgets.device_picker import runtime_label
+
+        runtime = config.runtime or ("compiled" if config.compile else "eager")
         record = self._submit_for(
-            variant, self.tr("Benchmark {name} on {device}").replace("{device}", config.device),
+            variant, self.tr("Benchmark {name} on {device}, {runtime}").replace(
+                "{device}", config.device).replace("{runtime}", runtime_label(runtime)),
             "benchmark", lambda: bench_job(handle, config),
         )
         self._live_job = record.id
@@ -914,6 +1078,9 @@ class MainWindow(QMainWindow):
                 self._restore_pending = False  # the error says why; autosave goes on
             if record.error_type == "UntrustedPickleError" and record.kind == "load":
                 self._confirm_trust(self._spec_of(record))
+            elif record.kind == "load" and record.error_type in (
+                    "UntrustedCodeError", "ArchitectureNeededError"):
+                self._ask_after_refused_load(record)
             elif record.error:
                 self.show_error(self.tr("{title} failed").format(title=record.title),
                                 record.error)
@@ -961,7 +1128,7 @@ class MainWindow(QMainWindow):
                 self._import_techniques_in_background()
                 self.model_ready.emit(variant.name)
             elif self.current is not None and self.current.parent == variant.id:
-                self.tree.set_comparison(record.result)
+                self.tree.set_comparison(self._parent_inspection(self.current))
         elif isinstance(record.result, BenchResult):
             variant.record_benchmark(record.result)
         elif isinstance(record.result, QualityResult):
@@ -970,6 +1137,16 @@ class MainWindow(QMainWindow):
         self._refresh_variants()
         if variant is self.current:
             self._update_summary()
+
+    def _release_models(self, record: JobRecord) -> None:
+        """Drop a finished job's model once ``_job_finished`` has handed it to the workspace.
+
+        The runner and the job list keep every record for the job history; a record still
+        holding its result would keep the model (and its copies) alive after the user deleted
+        the variant made from it.
+        """
+        if record.kind in MODEL_RESULT_KINDS:
+            record.result = None
 
     def _keep_best_of_cancelled(self, record: JobRecord, variant_id: int | None,
                                 kept: dict[str, Any]) -> None:
@@ -1099,6 +1276,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.sensitivity)
 
     def _spec_of(self, record: JobRecord) -> str:
+        self._load_options.pop(record.id, None)
         return self._load_specs.pop(record.id, "")
 
     # --- variants --------------------------------------------------------------------------
@@ -1144,7 +1322,11 @@ class MainWindow(QMainWindow):
 
     def _parent_inspection(self, variant: Variant) -> Any:
         """The inspection of the variant ``variant`` was made from (the tree's "before")."""
-        if variant.parent is None:
+        from slimbench.engine.runtimes import runtime_of
+
+        # An ONNX model's layers live inside its graph: matched by path against the parent,
+        # every one of them would show as removed.
+        if variant.parent is None or runtime_of(variant.handle.module) is not None:
             return None
         try:
             return self.workspace.get(variant.parent).inspection
@@ -1235,10 +1417,11 @@ class MainWindow(QMainWindow):
         self._update_charts()
 
     def _update_charts(self) -> None:
-        """Redraw the chart in view now; one in a hidden tab redraws when its tab is shown
+        """Redraw the chart in view shortly; one in a hidden tab redraws when its tab is shown
         (drawing both took 50-100 ms of the GUI thread after every job)."""
         self._stale_charts = {self.tradeoffs, self.before_after}
-        self._draw_visible_chart()
+        if not self._chart_timer.isActive():
+            self._chart_timer.start(CHART_REDRAW_MS)
 
     def _draw_visible_chart(self) -> None:
         shown = self.tabs.currentWidget()
@@ -1246,12 +1429,14 @@ class MainWindow(QMainWindow):
             return
         self._stale_charts.discard(shown)
         if shown is self.tradeoffs:
-            self.tradeoffs.set_variants([_point(v) for v in self.workspace])
+            chart, chosen = self.tradeoffs, list(self.workspace)
         else:
-            chosen = self._selected_variants()
+            chart, chosen = self.before_after, self._selected_variants()
             if len(chosen) < 2:
                 chosen = list(self.workspace)[:4]
-            self.before_after.set_variants([_point(v) for v in chosen])
+        points = [_point(v) for v in chosen]
+        if points != chart.variants():  # most jobs change no variant the chart shows
+            chart.set_variants(points)
 
     def _variant_menu(self, position: Any) -> None:
         selected = self._selected_variants()
@@ -1284,6 +1469,7 @@ class MainWindow(QMainWindow):
     def delete_variants(self, variant_ids: list[int]) -> None:
         for variant_id in variant_ids:
             removed = self.workspace.remove(variant_id)
+            self._prune_scans.pop(variant_id, None)
             if removed is self.current:
                 self.current = None
         remaining = list(self.workspace)
@@ -1294,15 +1480,28 @@ class MainWindow(QMainWindow):
                 self.tree.set_result(None)
                 self.show_start_page()
         self._refresh_variants()
+        # Once the deleted models are freed (the next pass of the event loop), give their
+        # memory back to the system instead of keeping the process at its peak size.
+        QTimer.singleShot(200, self._release_freed_memory)
+
+    def _release_freed_memory(self) -> None:
+        from slimbench.engine.memory import release_freed_memory
+
+        release_freed_memory()
 
     def _save_selected(self) -> None:
         variant = (self._selected_variants() or [self.current])[0]
         if variant is None:
             return
+        suffix = _save_suffix(variant)
+        filters = {".onnx": self.tr("ONNX model (*.onnx)"),
+                   ".pt2": self.tr("PyTorch exported program (*.pt2)")}
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Save variant"),
-                                              f"{variant.name}.pt",
-                                              self.tr("PyTorch model (*.pt)"))
+                                              f"{variant.name}{suffix}",
+                                              filters.get(suffix, self.tr("PyTorch model (*.pt)")))
         if path:
+            if not Path(path).suffix:  # a name typed without one gets the format's own
+                path += suffix
             self.save_variant(variant.id, path)
 
     def save_variant(self, variant_id: int, path: str) -> Path | None:
@@ -1355,9 +1554,12 @@ class MainWindow(QMainWindow):
         parts.append(self.tr("source: {source}").format(source=handle.source))
         bench = variant.latest_benchmark()
         if bench is not None:
-            parts.append(self.tr("{ms:.2f} ms on {device} ({dtype}, batch {batch})").format(
-                ms=bench.latency_ms["median"], device=bench.device, dtype=bench.dtype,
-                batch=bench.batch_size))
+            from slimbench.widgets.device_picker import runtime_label
+
+            parts.append(self.tr("{ms:.2f} ms on {device} ({runtime}, {dtype}, batch {batch})")
+                         .format(ms=bench.latency_ms["median"], device=bench.device,
+                                 runtime=runtime_label(bench.runtime), dtype=bench.dtype,
+                                 batch=bench.batch_size))
         if variant.accuracy is not None:
             parts.append(self.tr("{accuracy:.1f} % accurate on {data}").format(
                 accuracy=100 * variant.accuracy,
@@ -1421,7 +1623,7 @@ def _kept_student(teacher: ModelHandle, kept: dict[str, Any], note: str) -> Any:
     from slimbench.engine.prune.metrics import static_metrics
 
     yield Progress(0, 1, "Loading the best student")
-    student = load_model(kept["best_file"])
+    student = load_model(kept["best_file"], trust_code=True)  # the distillation just wrote it
     student = dataclasses.replace(student, name=f"{teacher.name}-distilled",
                                   example_inputs=teacher.example_inputs,
                                   data=teacher.data or student.data)
@@ -1492,6 +1694,8 @@ def _prune_then_recover(handle: ModelHandle, config: Any, options: dict[str, Any
 
 
 COMPRESSION_KINDS = ("quantize", "prune", "distill")
+#: Job kinds whose result holds models (the workspace takes them when the job ends).
+MODEL_RESULT_KINDS = ("load", "restore", *COMPRESSION_KINDS)
 
 
 def _cpu_only() -> list[DeviceInfo]:
@@ -1503,9 +1707,24 @@ def _cpu_only() -> list[DeviceInfo]:
 def _bench_config(selection: DeviceSelection) -> BenchConfig:
     from slimbench.engine.measure import BenchConfig
 
+    # The runtime alone says how the model runs; compile would only repeat it.
     return BenchConfig(device=selection.device, dtype=selection.dtype,
-                       batch_size=selection.batch_size, compile=selection.compile,
-                       threads=selection.threads)
+                       batch_size=selection.batch_size, threads=selection.threads,
+                       runtime=selection.runtime)
+
+
+def _save_suffix(variant: Variant) -> str:
+    """The file suffix a variant saves with: .onnx for an ONNX Runtime model, .pt2 for an
+    exported (static int8) program, else .pt."""
+    from slimbench.engine.runtimes import runtime_of
+
+    if runtime_of(variant.handle.module) is not None:
+        return ".onnx"
+    if variant.technique.startswith("quantize"):
+        from slimbench.engine.quantize.saving import default_suffix
+
+        return default_suffix(variant.handle)
+    return ".pt"
 
 
 def _quality(variant: Variant) -> float | None:
@@ -1521,7 +1740,10 @@ def _latency(variant: Variant) -> tuple[float, str] | None:
     (for the new variant, or for its parent as "before")."""
     bench = variant.latest_benchmark()
     if bench is not None:
-        return bench.latency_ms["median"], f"{bench.device}, batch {bench.batch_size}"
+        from slimbench.widgets.device_picker import runtime_label
+
+        return bench.latency_ms["median"], \
+            f"{bench.device}, {runtime_label(bench.runtime)}, batch {bench.batch_size}"
     for document, side in ((variant.compression, "after"), (variant.compression_before, "before")):
         metrics = (document or {}).get(side) or {}
         if metrics.get("latency_ms"):
@@ -1545,4 +1767,22 @@ def _point(variant: Variant) -> VariantPoint:
         quality=_quality(variant),
         quality_label="accuracy" if variant.accuracy is not None else "agreement",
         device=bench.device if bench else "",
+        latencies=_runtime_latencies(variant),
     )
+
+
+def _runtime_latencies(variant: Variant) -> tuple[tuple[str, float], ...]:
+    """The variant's median latency on each runtime it was timed on, with the device, dtype
+    and batch size of its newest benchmark (so the bars differ by runtime alone), in the
+    picker's order of runtimes."""
+    from slimbench.widgets.device_picker import RUNTIMES, runtime_short_label
+
+    bench = variant.latest_benchmark()
+    if bench is None:
+        return ()
+    same = {result.runtime: result for result in variant.benchmarks.values()
+            if (result.device, result.dtype, result.batch_size)
+            == (bench.device, bench.dtype, bench.batch_size)}
+    order = {name: index for index, name in enumerate(RUNTIMES)}
+    return tuple((runtime_short_label(name), float(same[name].latency_ms["median"]))
+                 for name in sorted(same, key=lambda name: order.get(name, len(order))))

@@ -66,6 +66,9 @@ class VariantPoint:
     quality: float | None  # accuracy or fidelity, 0..1
     quality_label: str  # "accuracy" or "agreement"
     device: str = ""
+    #: Latency on each runtime the variant was timed on, as (runtime's label, median ms), in
+    #: the order to show them; empty when only ``latency_ms`` is known.
+    latencies: tuple[tuple[str, float], ...] = ()
 
 
 def _known(value: float | None) -> bool:
@@ -298,12 +301,18 @@ class ChartWidget(QWidget):
 
 @dataclass(frozen=True)
 class BarSlot:
-    """One variant's place in one bar plot: the raw value and the texts shown above it."""
+    """One bar's place in one bar plot: the raw value and the texts shown above it.
+
+    A variant has one slot per plot, except in the latency plot when runtimes are shown side
+    by side: then it has one per runtime, each labelled by its ``runtime``.
+    """
 
     name: str
     value: float | None
     text: str  # the value, or "n/a"
     comparison: str  # "0.25×", "−0.3 pt", "baseline" or ""
+    runtime: str = ""  # the runtime's label, in the latency plot of runtimes side by side
+    variant: int = 0  # the index of the variant, whose colour the bar takes
 
 
 class VariantAxis(pg.AxisItem):
@@ -321,6 +330,7 @@ class VariantAxis(pg.AxisItem):
     def __init__(self) -> None:
         super().__init__("bottom")
         self._names: list[str] = []
+        self._numbers: list[int] | None = None
         self._slot_px: float | None = None
         self.setStyle(tickLength=4, autoExpandTextSpace=False)
 
@@ -334,8 +344,11 @@ class VariantAxis(pg.AxisItem):
     def numbered(self) -> bool:
         return self._slot_px is not None and 0 < self._slot_px < self.NUMBERED_BELOW_PX
 
-    def set_names(self, names: Sequence[str]) -> None:
+    def set_names(self, names: Sequence[str], numbers: Sequence[int] | None = None) -> None:
+        """One name per slot; ``numbers`` (default 1, 2, ...) are shown instead of the names
+        when the slots are narrow, and must match the legend's numbering of the variants."""
         self._names = list(names)
+        self._numbers = list(numbers) if numbers is not None else None
         self.setToolTip("\n".join(self._names))
         line = QFontMetricsF(self.font()).lineSpacing()
         self.setHeight(int(self.MAX_LINES * line + 14))
@@ -359,7 +372,7 @@ class VariantAxis(pg.AxisItem):
             if not 0 <= index < len(self._names):
                 strings.append("")
             elif self.numbered():
-                strings.append(str(index + 1))
+                strings.append(str(self._numbers[index] if self._numbers else index + 1))
             else:
                 strings.append(wrap_text(self._names[index], slot - 6, metrics, self.MAX_LINES))
         return strings
@@ -459,12 +472,19 @@ class BeforeAfterChart(ChartWidget):
     # -- data in
 
     def set_variants(self, points: Sequence[VariantPoint]) -> None:
-        """Show ``points``; the first is the one the others are compared with."""
+        """Show ``points``; the first is the one the others are compared with.
+
+        When the points carry latencies on more than one runtime, the latency plot shows a bar
+        per variant and runtime, named by the runtime under it.
+        """
         self._points = list(points)
-        names = [point.name for point in self._points]
         for metric in METRICS:
-            self._axes[metric].set_names(names)
             self._slots[metric] = self._make_slots(metric)
+            slots = self._slots[metric]
+            self._axes[metric].set_names(
+                [slot.runtime or slot.name for slot in slots],
+                [slot.variant + 1 for slot in slots],
+            )
             self._draw(metric)
         self._fit_all()
         self._set_titles()
@@ -485,6 +505,12 @@ class BeforeAfterChart(ChartWidget):
 
     def text_items(self, metric: str) -> list[pg.TextItem]:
         return list(self._texts[metric])
+
+    def runtimes_shown(self) -> bool:
+        """True when the latency plot has a bar per runtime (the points were timed on more
+        than one runtime)."""
+        labels = {label for point in self._points for label, _ms in point.latencies}
+        return len(labels) > 1
 
     # -- internals
 
@@ -508,22 +534,36 @@ class BeforeAfterChart(ChartWidget):
 
     def _make_slots(self, metric: str) -> list[BarSlot]:
         translate = QCoreApplication.translate
-        values = [self._value(point, metric) for point in self._points]
-        base = values[0] if values else None
+        # (variant index, runtime label, value) per bar: runtimes side by side in the latency
+        # plot, so one variant may have several.
+        bars: list[tuple[int, str, float | None]] = []
+        by_runtime = metric == "latency" and self.runtimes_shown()
+        for index, point in enumerate(self._points):
+            if by_runtime and point.latencies:
+                bars.extend((index, label, value if _known(value) else None)
+                            for label, value in point.latencies)
+            else:
+                bars.append((index, "", self._value(point, metric)))
+        base = bars[0][2] if bars else None
         slots = []
-        for index, (point, value) in enumerate(zip(self._points, values, strict=True)):
+        for number, (index, runtime, value) in enumerate(bars):
+            name = self._points[index].name
+            if runtime:
+                name = f"{name} · {runtime}"
             if value is None:
-                slots.append(BarSlot(point.name, None, translate("BeforeAfterChart", "n/a"), ""))
+                slots.append(BarSlot(name, None, translate("BeforeAfterChart", "n/a"), "",
+                                     runtime, index))
                 continue
             comparison = ""
-            if index == 0 and len(values) > 1:
+            if number == 0 and len(bars) > 1:
                 comparison = translate("BeforeAfterChart", "baseline")
-            elif index > 0 and base is not None:
+            elif number > 0 and base is not None:
                 if metric == "quality":
                     comparison = format_points(value - base)
                 elif base > 0:
                     comparison = format_ratio(value / base)
-            slots.append(BarSlot(point.name, value, self._format(metric, value), comparison))
+            slots.append(BarSlot(name, value, self._format(metric, value), comparison,
+                                 runtime, index))
         return slots
 
     def _draw(self, metric: str) -> None:
@@ -545,7 +585,7 @@ class BeforeAfterChart(ChartWidget):
             x=np.array([i for i, _ in present], dtype=float),
             height=np.array([slot.value for _, slot in present], dtype=float),
             width=self.BAR_WIDTH,
-            brushes=[pg.mkBrush(variant_color(i)) for i, _ in present],
+            brushes=[pg.mkBrush(variant_color(slot.variant)) for _, slot in present],
             pen=pg.mkPen(None),
         )
         text, muted = _hex(self.text_color()), _hex(self.muted_color())
@@ -681,6 +721,18 @@ class BeforeAfterChart(ChartWidget):
             "The small text under each value compares it with the first model: 0.25× means a "
             "quarter of its value; pt is the difference in percentage points.",
         )
+        if self.runtimes_shown():
+            title, hint, explanation = titles["latency"]
+            titles["latency"] = (
+                translate("BeforeAfterChart", "Latency by runtime"),
+                hint,
+                explanation + "\n" + translate(
+                    "BeforeAfterChart",
+                    "Each runtime a model was timed on has a bar of its own, named under it "
+                    "(eager: PyTorch eager, compile: torch.compile, ORT: ONNX Runtime), in the "
+                    "model's colour; each is compared with the first bar.",
+                ),
+            )
         for metric, (title, hint, explanation) in titles.items():
             plot = self.plots[metric]
             plot.setTitle(
@@ -689,6 +741,9 @@ class BeforeAfterChart(ChartWidget):
                 color=_hex(self.text_color()),
             )
             _center_lines(plot.titleLabel.item)
+            # setTitle centred the text while it was still wrapped to the previous title's
+            # width (a longer title, Chinese above all, wraps onto more lines): centre it again.
+            plot.titleLabel.resizeEvent(None)
             plot.titleLabel.setMaximumHeight(44)
             plot.layout.setRowFixedHeight(0, 44)
             plot.setToolTip(f"{explanation}\n\n{compare}")

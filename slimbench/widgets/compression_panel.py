@@ -62,13 +62,19 @@ _TECHNIQUE_ALIASES = {
     "pruning": PRUNE,
 }
 
-#: Quantization schemes, as ``slimbench quantize --scheme`` takes them.
+#: PyTorch's quantization schemes (torchao), as ``slimbench quantize --scheme`` takes them.
 SCHEMES = (
     "int8-dynamic", "int8-static", "int8-weight-only", "int4-weight-only", "float8-dynamic",
     "fp16", "bf16",
 )
-#: The scheme that calibrates on batches of data.
+#: ONNX Runtime's quantization schemes: the model is exported to ONNX and runs on ONNX Runtime.
+ORT_SCHEMES = ("ort-int8-dynamic", "ort-int8-static")
+#: Every scheme the scheme combo offers, in menu order.
+ALL_SCHEMES = SCHEMES + ORT_SCHEMES
+#: The scheme that calibrates on batches of data (kept for callers that knew only one).
 CALIBRATED_SCHEME = "int8-static"
+#: The schemes that calibrate on batches of data.
+CALIBRATED_SCHEMES = (CALIBRATED_SCHEME, "ort-int8-static")
 
 STRUCTURED = "structured"
 UNSTRUCTURED = "unstructured"
@@ -183,6 +189,10 @@ def scheme_label(scheme: str) -> str:
         "float8-dynamic": translate("CompressionPanel", "float8, dynamic (recent NVIDIA GPUs)"),
         "fp16": translate("CompressionPanel", "float16 (half precision)"),
         "bf16": translate("CompressionPanel", "bfloat16 (half precision)"),
+        "ort-int8-dynamic": translate("CompressionPanel", "int8, dynamic (ONNX Runtime)"),
+        "ort-int8-static": translate(
+            "CompressionPanel", "int8, static, calibrated (ONNX Runtime)"
+        ),
     }
     return labels[scheme]
 
@@ -224,6 +234,18 @@ def scheme_explanation(scheme: str) -> str:
         "bf16": translate(
             "CompressionPanel",
             "Half-precision numbers: 2× smaller; bfloat16 is very fast on recent CPUs and GPUs.",
+        ),
+        "ort-int8-dynamic": translate(
+            "CompressionPanel",
+            "Exports the model to ONNX and lets ONNX Runtime store Linear weights as 8-bit "
+            "integers: about 4× smaller, often the fastest on CPUs. The result is an ONNX "
+            "model that runs on ONNX Runtime only.",
+        ),
+        "ort-int8-static": translate(
+            "CompressionPanel",
+            "Exports the model to ONNX and lets ONNX Runtime convert weights and activations "
+            "to 8 bits, calibrated on a few batches of your data: for CNNs and MLPs on CPUs. "
+            "The result runs on ONNX Runtime only.",
         ),
     }
     return texts[scheme]
@@ -379,9 +401,11 @@ class CompressionPanel(QWidget):
     :meth:`options` returns the shown form as a plain dict with these keys:
 
     ``quantize``
-        ``scheme`` (str, one of :data:`SCHEMES`), ``compile`` (bool), ``calibration_batches``
-        (int; used by int8-static only), ``skip`` (list[str] of fnmatch patterns on module
-        paths), ``auto_skip`` (int: skip that many of the most sensitive layers, 0 = off).
+        ``scheme`` (str, one of :data:`ALL_SCHEMES`), ``compile`` (bool; False for an ONNX
+        Runtime scheme), ``calibration_batches`` (int; used by the schemes of
+        :data:`CALIBRATED_SCHEMES` only), ``skip`` (list[str] of fnmatch patterns on module
+        paths), ``auto_skip`` (int: skip that many of the most sensitive layers, 0 = off;
+        always 0 for an ONNX Runtime scheme).
     ``prune``
         ``method`` (str, one of :data:`PRUNE_METHODS`), ``amount`` (float 0..1, the fraction
         removed; always 0.5 for 2:4), ``importance`` (str, one of :data:`IMPORTANCES` that the
@@ -402,7 +426,8 @@ class CompressionPanel(QWidget):
     Technique names are ``"quantize"``, ``"prune"`` and ``"distill"``; methods that take one
     also accept ``"distil"``. Without a model (:meth:`set_enabled_for_model`), while a job of
     the panel runs (:meth:`set_busy`) and for a technique the application marked unavailable,
-    the buttons are disabled and a line under the form says why.
+    the buttons are disabled and a line under the form says why. Schemes the application
+    marks unavailable (:meth:`set_schemes_unavailable`) are greyed out with their reason.
     """
 
     #: The user pressed Run: (technique, options).
@@ -426,6 +451,10 @@ class CompressionPanel(QWidget):
         self._pages: dict[str, QWidget] = {}
         self._forms: dict[str, QWidget] = {}
         self._reason_labels: dict[str, QLabel] = {}
+        self._scheme_reasons: dict[str, str] = {}
+        # compile and auto-skip as the user left them, shown again after an ONNX Runtime
+        # scheme (which shows them cleared, as they do not apply to it).
+        self._kept_for_torch: tuple[bool, int] | None = None
 
         # -- the technique selector: a row of segmented buttons
         self._technique_group, self.technique_buttons, selector = segmented_buttons(
@@ -458,6 +487,7 @@ class CompressionPanel(QWidget):
                 "answers, so you can see which layers to leave alone. Changes nothing.",
             )
         )
+        self._sensitivity_tooltip = self.sensitivity_button.toolTip()
         self.run_button = QPushButton(translate("CompressionPanel", "&Run"), self)
         self.run_button.setObjectName("runButton")
         self.run_button.setAutoDefault(False)
@@ -585,7 +615,7 @@ class CompressionPanel(QWidget):
     def _build_quantize(self, parent: QWidget, form: QFormLayout) -> None:
         translate = QCoreApplication.translate
         self.scheme_combo, self.scheme_explanation = self._explained_choice(
-            parent, form, SCHEMES, scheme_label, scheme_explanation,
+            parent, form, ALL_SCHEMES, scheme_label, scheme_explanation,
             translate("CompressionPanel", "Command line: --scheme {name}"),
             translate("CompressionPanel", "Scheme"),
             translate(
@@ -625,6 +655,7 @@ class CompressionPanel(QWidget):
             parent,
         )
         self._calibration_tooltip = self.calibration_spin.toolTip()
+        self._compile_tooltip = self.compile_check.toolTip()
 
         self.quantize_skip_edit = QLineEdit(parent)
         self.quantize_skip_edit.setObjectName("quantizeSkipEdit")
@@ -643,7 +674,7 @@ class CompressionPanel(QWidget):
         self.auto_skip_spin = spin_box(0, 999, 0, parent)
         self.auto_skip_spin.setObjectName("autoSkipSpin")
         self.auto_skip_spin.setSpecialValueText(translate("CompressionPanel", "Off"))
-        _add_row(
+        self.auto_skip_label = _add_row(
             form,
             translate("CompressionPanel", "Auto-skip the most sensitive layers"),
             self.auto_skip_spin,
@@ -654,6 +685,7 @@ class CompressionPanel(QWidget):
             ),
             parent,
         )
+        self._auto_skip_tooltip = self.auto_skip_spin.toolTip()
 
         self.scheme_combo.currentIndexChanged.connect(self._on_scheme_changed)
         for signal in (
@@ -1060,12 +1092,14 @@ class CompressionPanel(QWidget):
         docstring for the keys."""
         name = self.technique() if technique is None else normalize_technique(technique)
         if name == QUANTIZE:
+            scheme = str(self.scheme_combo.currentData())
+            onnx = scheme in ORT_SCHEMES  # runs on ONNX Runtime: neither applies
             return {
-                "scheme": str(self.scheme_combo.currentData()),
-                "compile": self.compile_check.isChecked(),
+                "scheme": scheme,
+                "compile": self.compile_check.isChecked() and not onnx,
                 "calibration_batches": self.calibration_spin.value(),
                 "skip": parse_patterns(self.quantize_skip_edit.text()),
-                "auto_skip": self.auto_skip_spin.value(),
+                "auto_skip": 0 if onnx else self.auto_skip_spin.value(),
             }
         if name == PRUNE:
             method = str(self.method_combo.currentData())
@@ -1152,6 +1186,42 @@ class CompressionPanel(QWidget):
     def is_technique_available(self, name: str) -> bool:
         return self._available[normalize_technique(name)][0]
 
+    def set_schemes_unavailable(self, reasons: Mapping[str, str | None]) -> None:
+        """Grey out the schemes that cannot run, each with its one-sentence reason as tooltip
+        (None or "" makes a scheme available again; schemes not named keep their state).
+
+        The panel stays on a greyed scheme the user had chosen, and Run says why it cannot
+        start, rather than switching schemes behind the user's back.
+        """
+        for scheme, reason in reasons.items():
+            if scheme not in ALL_SCHEMES:
+                raise ValueError(f"unknown scheme {scheme!r}; use one of {', '.join(ALL_SCHEMES)}")
+            if reason:
+                self._scheme_reasons[scheme] = reason
+            else:
+                self._scheme_reasons.pop(scheme, None)
+        model = self.scheme_combo.model()
+        assert isinstance(model, QStandardItemModel)
+        command_line = QCoreApplication.translate(
+            "CompressionPanel", "Command line: --scheme {name}"
+        )
+        for row, scheme in enumerate(ALL_SCHEMES):
+            item = model.item(row)
+            reason = self._scheme_reasons.get(scheme)
+            item.setEnabled(reason is None)
+            item.setToolTip(
+                QCoreApplication.translate("CompressionPanel", "Not available: {reason}").format(
+                    reason=reason
+                )
+                if reason
+                else scheme_explanation(scheme) + "\n" + command_line.format(name=scheme)
+            )
+        self._on_scheme_changed()
+
+    def scheme_unavailable(self, scheme: str) -> str:
+        """Why ``scheme`` is greyed out, or "" when it can run."""
+        return self._scheme_reasons.get(scheme, "")
+
     def set_student_choices(self, choices: Sequence[tuple[str, str]]) -> None:
         """The students to offer, as ``(id, label)`` pairs such as
         ``("width:0.5", "Half as wide")``; the current choice is kept where it is offered."""
@@ -1222,16 +1292,24 @@ class CompressionPanel(QWidget):
     def _set_quantize(self, options: Mapping[str, Any]) -> None:
         if "scheme" in options and not select_data(self.scheme_combo, str(options["scheme"])):
             raise ValueError(
-                f"unknown scheme {options['scheme']!r}; use one of {', '.join(SCHEMES)}"
+                f"unknown scheme {options['scheme']!r}; use one of {', '.join(ALL_SCHEMES)}"
             )
+        kept = self._kept_for_torch  # set while an ONNX Runtime scheme shows them cleared
         if "compile" in options:
-            self.compile_check.setChecked(bool(options["compile"]))
+            if kept is not None:
+                kept = (bool(options["compile"]), kept[1])
+            else:
+                self.compile_check.setChecked(bool(options["compile"]))
         if "calibration_batches" in options:
             self.calibration_spin.setValue(int(options["calibration_batches"]))
         if "skip" in options:
             self.quantize_skip_edit.setText(_patterns_text(options["skip"]))
         if "auto_skip" in options:
-            self.auto_skip_spin.setValue(int(options["auto_skip"] or 0))
+            if kept is not None:
+                kept = (kept[0], int(options["auto_skip"] or 0))
+            else:
+                self.auto_skip_spin.setValue(int(options["auto_skip"] or 0))
+        self._kept_for_torch = kept
         self._on_scheme_changed()
 
     def _set_prune(self, options: Mapping[str, Any]) -> None:
@@ -1313,20 +1391,67 @@ class CompressionPanel(QWidget):
         self.set_technique(TECHNIQUES[index])
 
     def _on_scheme_changed(self, *_args: object) -> None:
+        translate = QCoreApplication.translate
         scheme = str(self.scheme_combo.currentData())
         self.scheme_explanation.setText(scheme_explanation(scheme))
-        calibrated = scheme == CALIBRATED_SCHEME
+        calibrated = scheme in CALIBRATED_SCHEMES
         self.calibration_spin.setEnabled(calibrated)
         self.calibration_label.setEnabled(calibrated)
         if calibrated:
             self.calibration_spin.setToolTip(self._calibration_tooltip)
         else:
             self.calibration_spin.setToolTip(
-                QCoreApplication.translate(
-                    "CompressionPanel", "Only the int8, static scheme needs calibration data."
+                translate(
+                    "CompressionPanel",
+                    "Only the static int8 schemes (PyTorch's and ONNX Runtime's) need "
+                    "calibration data.",
                 )
             )
+        # ONNX Runtime runs its own graph: torch.compile and the torch-kernel sensitivity
+        # scan behind auto-skip do not apply to it.
+        onnx = scheme in ORT_SCHEMES
+        self._show_torch_only_fields(not onnx)
+        self.compile_check.setEnabled(not onnx)
+        self.compile_check.setToolTip(
+            translate(
+                "CompressionPanel",
+                "ONNX Runtime schemes run on ONNX Runtime, which optimises the model itself; "
+                "torch.compile does not apply.",
+            )
+            if onnx
+            else self._compile_tooltip
+        )
+        not_for_onnx = translate(
+            "CompressionPanel",
+            "Not for ONNX Runtime schemes: the sensitivity scan measures PyTorch's int8 "
+            "kernels. Name the layers to keep in Skip layers instead.",
+        )
+        self.auto_skip_spin.setEnabled(not onnx)
+        self.auto_skip_label.setEnabled(not onnx)
+        self.auto_skip_spin.setToolTip(not_for_onnx if onnx else self._auto_skip_tooltip)
+        if hasattr(self, "run_button"):
+            self._update_buttons()
         self._changed(QUANTIZE)
+
+    def _show_torch_only_fields(self, shown: bool) -> None:
+        """Clear compile and auto-skip while an ONNX Runtime scheme is chosen (a greyed tick
+        would read as "compiles"), and give the user's values back afterwards."""
+        fields = (self.compile_check, self.auto_skip_spin)
+        if not shown and self._kept_for_torch is None:
+            self._kept_for_torch = (self.compile_check.isChecked(), self.auto_skip_spin.value())
+            values: tuple[bool, int] = (False, 0)
+        elif shown and self._kept_for_torch is not None:
+            values, self._kept_for_torch = self._kept_for_torch, None
+        else:
+            return
+        for field in fields:
+            field.blockSignals(True)
+        try:
+            self.compile_check.setChecked(values[0])
+            self.auto_skip_spin.setValue(values[1])
+        finally:
+            for field in fields:
+                field.blockSignals(False)
 
     def _on_method_changed(self, *_args: object) -> None:
         translate = QCoreApplication.translate
@@ -1463,6 +1588,10 @@ class CompressionPanel(QWidget):
             )
         if name == DISTILL and self.student_combo.currentIndex() < 0:
             return translate("CompressionPanel", "Choose a student model first.")
+        if name == QUANTIZE:
+            reason = self._scheme_reasons.get(str(self.scheme_combo.currentData()))
+            if reason:
+                return reason
         return ""
 
     def _update_buttons(self) -> None:
@@ -1471,7 +1600,17 @@ class CompressionPanel(QWidget):
         name = self.technique()
         self.run_button.setEnabled(not reason)
         self.sensitivity_button.setVisible(name in (QUANTIZE, PRUNE))
-        self.sensitivity_button.setEnabled(not reason and name in (QUANTIZE, PRUNE))
+        onnx = name == QUANTIZE and self.scheme_combo.currentData() in ORT_SCHEMES
+        self.sensitivity_button.setEnabled(not reason and name in (QUANTIZE, PRUNE) and not onnx)
+        self.sensitivity_button.setToolTip(
+            translate(
+                "CompressionPanel",
+                "The sensitivity scan measures PyTorch's int8 kernels, so it says nothing about "
+                "ONNX Runtime schemes.",
+            )
+            if onnx
+            else self._sensitivity_tooltip
+        )
         # An unavailable technique's page already says why, above its form.
         shown = reason if self._available[name][0] else ""
         self.status_label.setText(shown)

@@ -1,23 +1,22 @@
-"""A toolbar row for choosing where and how a model runs: device, number format, compile,
-CPU threads and batch size.
+"""A toolbar row for choosing where and how a model runs: device, number format, runtime
+(PyTorch eager, torch.compile or ONNX Runtime), CPU threads and batch size.
 
 The picker only displays the engine's :class:`DeviceInfo` records and reports the user's
 choice through ``selection_changed``; it never runs anything on a device. Choices a device
-cannot honour (a number format it lacks, threads on a GPU, compile where it is unavailable)
+cannot honour (a number format it lacks, threads on a GPU, a runtime that cannot serve it)
 stay visible but greyed, with a tooltip that says why.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -39,6 +38,17 @@ MAX_BATCH_SIZE = 65536
 DEVICE_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 #: The dtype name behind a dtype entry.
 DTYPE_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+#: The runtime name behind a runtime entry.
+RUNTIME_ROLE = int(Qt.ItemDataRole.UserRole) + 3
+
+EAGER = "eager"
+COMPILED = "compiled"
+ONNXRUNTIME = "onnxruntime"
+#: The runtimes offered, in menu order; names as ``slimbench bench --runtime`` takes them
+#: (the engine's ``runtimes.RUNTIMES``).
+RUNTIMES = (EAGER, COMPILED, ONNXRUNTIME)
+#: The only number format ONNX Runtime runs: it times the float32 export.
+ONNXRUNTIME_DTYPE = "float32"
 
 #: A memory size already in a GPU's name, which then needs no second one in brackets.
 _SIZE_IN_NAME = re.compile(r"\d\s*[GT]i?B\b", re.IGNORECASE)
@@ -50,7 +60,9 @@ _ENABLED = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 class DeviceSelection:
     """What the user picked; ``device`` is a :attr:`DeviceInfo.name` (what ``--device`` takes).
 
-    ``threads`` is None on a GPU, where it does not apply.
+    ``threads`` is None on a GPU, where it does not apply. ``runtime`` is one of
+    :data:`RUNTIMES`; ``compile`` is the older spelling of the compiled runtime and always
+    agrees with it (``compile=True`` with the eager runtime means compiled).
     """
 
     device: str = "cpu"
@@ -58,6 +70,14 @@ class DeviceSelection:
     compile: bool = False
     threads: int | None = None
     batch_size: int = 1
+    runtime: str = EAGER
+
+    def __post_init__(self) -> None:
+        # Two fields for one choice must never disagree: the runtime wins unless it was
+        # left at its default by someone who only knew about compile.
+        if self.compile and self.runtime == EAGER:
+            self.runtime = COMPILED
+        self.compile = self.runtime == COMPILED
 
 
 # --- plain-language text ----------------------------------------------------------------
@@ -179,6 +199,59 @@ def dtype_tooltip(dtype: str) -> str:
     return texts.get(dtype, dtype)
 
 
+def runtime_label(runtime: str) -> str:
+    """The name of a runtime as the picker and the charts show it."""
+    labels = {
+        EAGER: QCoreApplication.translate("DevicePicker", "PyTorch eager"),
+        COMPILED: QCoreApplication.translate("DevicePicker", "torch.compile"),
+        ONNXRUNTIME: QCoreApplication.translate("DevicePicker", "ONNX Runtime"),
+    }
+    return labels.get(runtime, runtime)
+
+
+def runtime_short_label(runtime: str) -> str:
+    """A runtime's name short enough to stand under a narrow bar of a chart."""
+    labels = {
+        EAGER: QCoreApplication.translate("DevicePicker", "eager", "short for PyTorch eager"),
+        COMPILED: QCoreApplication.translate("DevicePicker", "compile", "short for torch.compile"),
+        ONNXRUNTIME: QCoreApplication.translate("DevicePicker", "ORT", "short for ONNX Runtime"),
+    }
+    return labels.get(runtime, runtime)
+
+
+def runtime_tooltip(runtime: str) -> str:
+    """What a runtime does, in one or two sentences."""
+    texts = {
+        EAGER: QCoreApplication.translate(
+            "DevicePicker",
+            "Runs the model's own PyTorch code step by step: no waiting before the first "
+            "run, and the reference the other runtimes are compared with.",
+        ),
+        COMPILED: QCoreApplication.translate(
+            "DevicePicker",
+            "Turns the model into optimised code the first time it runs (torch.compile): "
+            "slower first run, often faster afterwards.",
+        ),
+        ONNXRUNTIME: QCoreApplication.translate(
+            "DevicePicker",
+            "Exports the model to ONNX and runs it with ONNX Runtime, the engine many apps "
+            "ship with; often the fastest on processors. It runs float32 only.",
+        ),
+    }
+    return texts.get(runtime, runtime)
+
+
+def engine_runtime_reasons(device: str) -> dict[str, str | None]:
+    """The engine's answer: for each runtime, None when it can serve ``device``, else why not.
+
+    Imported here rather than at the top so that importing the picker stays cheap; the engine
+    never imports onnxruntime just to be asked, and remembers its answers.
+    """
+    from slimbench.engine.runtimes import availability
+
+    return availability.available_runtimes(device or "cpu")
+
+
 def unsupported_dtype_reason(info: DeviceInfo, dtype: str) -> str:
     """Why ``info`` does not offer ``dtype``, in words a user understands."""
     if info.kind == "cuda" and dtype == "bfloat16":
@@ -209,11 +282,16 @@ def _has_gpu(devices: Sequence[DeviceInfo]) -> bool:
 
 
 class DevicePicker(QWidget):
-    """Device, number format, compile, threads and batch size in one compact row.
+    """Device, runtime, number format, threads and batch size in one compact row.
 
     ``unavailable`` lists devices to show greyed out, as ``(label, reason)`` pairs. When the
     device list holds no GPU and ``unavailable`` is not given, one greyed entry says that no
     CUDA GPU was found (pass ``unavailable=[]`` to leave it out).
+
+    ``runtime_reasons(device)`` says for each runtime None when it can serve ``device``, else
+    why not; it is asked again whenever the device changes (default: the engine's
+    :func:`engine_runtime_reasons`). ``compile_available=False`` greys the torch.compile
+    runtime out whatever the engine says, with ``compile_reason``.
     """
 
     #: Emitted with the new :class:`DeviceSelection` whenever any choice changes.
@@ -227,6 +305,7 @@ class DevicePicker(QWidget):
         compile_available: bool = True,
         compile_reason: str = "",
         unavailable: Sequence[tuple[str, str]] | None = None,
+        runtime_reasons: Callable[[str], dict[str, str | None]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._devices: list[DeviceInfo] = []
@@ -237,6 +316,10 @@ class DevicePicker(QWidget):
         self._updating = False
         self._constructed = False  # no signals until every control exists
         self._compile_available = compile_available
+        self._compile_reason = compile_reason
+        self._runtime_reasons = runtime_reasons or engine_runtime_reasons
+        # The runtime the user chose, given back when a device that can serve it returns.
+        self._wanted_runtime = EAGER
         self._last: DeviceSelection | None = None
 
         self.device_label = QLabel(QCoreApplication.translate("DevicePicker", "Device:"), self)
@@ -270,16 +353,27 @@ class DevicePicker(QWidget):
         )
         self.dtype_label.setToolTip(precision_help)
 
-        self.compile_check = QCheckBox(
-            QCoreApplication.translate("DevicePicker", "Compile (torch.compile)"), self
+        # One choice for how the model runs: torch.compile is a runtime beside eager and
+        # ONNX Runtime, not a separate switch that could contradict it.
+        self.runtime_label = QLabel(QCoreApplication.translate("DevicePicker", "Runtime:"), self)
+        self.runtime_combo = QComboBox(self)
+        self.runtime_combo.setObjectName("runtimeCombo")
+        self._runtime_model = QStandardItemModel(self.runtime_combo)
+        self.runtime_combo.setModel(self._runtime_model)
+        for runtime in RUNTIMES:
+            item = QStandardItem(runtime_label(runtime))
+            item.setData(runtime, RUNTIME_ROLE)
+            item.setToolTip(runtime_tooltip(runtime))
+            item.setFlags(_ENABLED)
+            self._runtime_model.appendRow(item)
+        self.runtime_label.setBuddy(self.runtime_combo)
+        self.runtime_label.setToolTip(
+            QCoreApplication.translate(
+                "DevicePicker",
+                "What runs the model when you benchmark it. Greyed-out runtimes cannot serve "
+                "the chosen device: hover over one to read why.",
+            )
         )
-        self.compile_check.setObjectName("compileCheck")
-        self._compile_tooltip = QCoreApplication.translate(
-            "DevicePicker",
-            "Turns the model into optimised code the first time it runs: slower first run, "
-            "often faster afterwards.",
-        )
-        self.set_compile_available(compile_available, compile_reason)
 
         self.threads_label = QLabel(QCoreApplication.translate("DevicePicker", "Threads:"), self)
         self.threads_spin = QSpinBox(self)
@@ -310,8 +404,8 @@ class DevicePicker(QWidget):
         layout.setSpacing(6)
         groups: list[tuple[QWidget, ...]] = [
             (self.device_label, self.device_combo),
+            (self.runtime_label, self.runtime_combo),
             (self.dtype_label, self.dtype_combo),
-            (self.compile_check,),
             (self.threads_label, self.threads_spin),
             (self.batch_label, self.batch_spin),
         ]
@@ -326,7 +420,7 @@ class DevicePicker(QWidget):
 
         self.device_combo.currentIndexChanged.connect(self._on_device_changed)
         self.dtype_combo.currentIndexChanged.connect(self._emit_if_changed)
-        self.compile_check.toggled.connect(self._emit_if_changed)
+        self.runtime_combo.currentIndexChanged.connect(self._on_runtime_changed)
         self.threads_spin.valueChanged.connect(self._on_threads_changed)
         self.batch_spin.valueChanged.connect(self._emit_if_changed)
         self._constructed = True
@@ -406,12 +500,15 @@ class DevicePicker(QWidget):
     def selection(self) -> DeviceSelection:
         info = self.current_device()
         threads = self.threads_spin.value() if info is not None and info.kind == "cpu" else None
+        runtime = self.runtime_combo.currentData(RUNTIME_ROLE) or EAGER
+        if not self.is_runtime_enabled(runtime):
+            runtime = EAGER
         return DeviceSelection(
             device=info.name if info is not None else "",
             dtype=self.dtype_combo.currentData(DTYPE_ROLE) or DTYPES[0],
-            compile=self._compile_available and self.compile_check.isChecked(),
             threads=threads,
             batch_size=self.batch_spin.value(),
+            runtime=runtime,
         )
 
     def set_selection(self, selection: DeviceSelection) -> None:
@@ -430,21 +527,31 @@ class DevicePicker(QWidget):
         self._emit_if_changed()
 
     def set_compile_available(self, available: bool, reason: str = "") -> None:
-        """Grey out the compile box, with ``reason`` as its tooltip, where compile cannot run."""
+        """Grey out the torch.compile runtime, with ``reason`` as its tooltip, where compile
+        cannot run (the engine's own answer still applies when ``available``)."""
         self._compile_available = available
-        self.compile_check.setEnabled(available)
-        if not available:
-            self.compile_check.setChecked(False)
-        if available:
-            self.compile_check.setToolTip(self._compile_tooltip)
-        else:
-            self.compile_check.setToolTip(
-                reason
-                or QCoreApplication.translate(
-                    "DevicePicker", "torch.compile cannot run on this computer."
-                )
-            )
+        self._compile_reason = reason
+        self._updating = True
+        try:
+            self._apply_device()
+        finally:
+            self._updating = False
         self._emit_if_changed()
+
+    def refresh_runtimes(self) -> None:
+        """Ask again which runtimes can serve the chosen device (after an install, say)."""
+        self.set_compile_available(self._compile_available, self._compile_reason)
+
+    def is_runtime_enabled(self, runtime: str) -> bool:
+        row = self._runtime_row(runtime)
+        if row < 0:
+            return False
+        return bool(self._runtime_model.item(row).flags() & Qt.ItemFlag.ItemIsEnabled)
+
+    def runtime_tooltip(self, runtime: str) -> str:
+        """The tooltip of ``runtime``'s entry now (what it does, or why it is greyed out)."""
+        row = self._runtime_row(runtime)
+        return self._runtime_model.item(row).toolTip() if row >= 0 else ""
 
     def is_dtype_enabled(self, dtype: str) -> bool:
         row = self._dtype_row(dtype)
@@ -466,6 +573,14 @@ class DevicePicker(QWidget):
                 self.device_combo.setCurrentIndex(row)
                 break
         self._apply_device()
+        row = self._runtime_row(selection.runtime)
+        if row >= 0:
+            self._wanted_runtime = selection.runtime
+        if row >= 0 and self.is_runtime_enabled(selection.runtime):
+            self.runtime_combo.setCurrentIndex(row)
+        else:
+            self._choose_enabled_runtime(fallback=True)
+        self._apply_dtypes()
         if selection.threads is not None:
             cpu = next((info for info in self._devices if info.kind == "cpu"), None)
             top = (cpu.cores or selection.threads) if cpu is not None else selection.threads
@@ -477,26 +592,13 @@ class DevicePicker(QWidget):
             self.dtype_combo.setCurrentIndex(row)
         else:
             self._choose_enabled_dtype(fallback=True)
-        self.compile_check.setChecked(selection.compile and self._compile_available)
         self.batch_spin.setValue(max(1, min(selection.batch_size, MAX_BATCH_SIZE)))
 
     def _apply_device(self) -> None:
-        """Fit the dtype entries and the threads box to the chosen device."""
+        """Fit the runtime and dtype entries and the threads box to the chosen device."""
         info = self.current_device()
-        for row in range(self._dtype_model.rowCount()):
-            item = self._dtype_model.item(row)
-            dtype = item.data(DTYPE_ROLE)
-            supported = info is not None and dtype in info.dtypes
-            item.setFlags(_ENABLED if supported else Qt.ItemFlag.NoItemFlags)
-            if supported or info is None:
-                item.setToolTip(dtype_tooltip(dtype))
-            else:
-                item.setToolTip(unsupported_dtype_reason(info, dtype))
-        self._choose_enabled_dtype(fallback=False)
-        current = self.dtype_combo.currentData(DTYPE_ROLE)
-        self.dtype_combo.setToolTip(
-            self._dtype_model.item(self._dtype_row(current)).toolTip() if current else ""
-        )
+        self._apply_runtimes()
+        self._apply_dtypes()
 
         self.threads_spin.blockSignals(True)
         try:
@@ -527,6 +629,83 @@ class DevicePicker(QWidget):
         self.threads_spin.setToolTip(tooltip)
         self.threads_label.setToolTip(tooltip)
         self.device_combo.setToolTip(device_tooltip(info) if info is not None else "")
+
+    def _apply_runtimes(self) -> None:
+        """Grey out the runtimes that cannot serve the chosen device, each with its reason."""
+        info = self.current_device()
+        reasons = self._runtime_reasons(info.name) if info is not None else {}
+        for row in range(self._runtime_model.rowCount()):
+            item = self._runtime_model.item(row)
+            runtime = item.data(RUNTIME_ROLE)
+            reason = reasons.get(runtime)
+            if runtime == COMPILED and not self._compile_available:
+                reason = self._compile_reason or QCoreApplication.translate(
+                    "DevicePicker", "torch.compile cannot run on this computer."
+                )
+            item.setFlags(Qt.ItemFlag.NoItemFlags if reason else _ENABLED)
+            item.setToolTip(reason or runtime_tooltip(runtime))
+        self._choose_enabled_runtime(fallback=False)
+        current = self.runtime_combo.currentData(RUNTIME_ROLE)
+        self.runtime_combo.setToolTip(self.runtime_tooltip(current) if current else "")
+
+    def _apply_dtypes(self) -> None:
+        """Grey out the number formats the device lacks, and all but float32 on ONNX Runtime."""
+        info = self.current_device()
+        onnx = self.runtime_combo.currentData(RUNTIME_ROLE) == ONNXRUNTIME
+        for row in range(self._dtype_model.rowCount()):
+            item = self._dtype_model.item(row)
+            dtype = item.data(DTYPE_ROLE)
+            supported = info is not None and dtype in info.dtypes
+            runs = not onnx or dtype == ONNXRUNTIME_DTYPE
+            item.setFlags(_ENABLED if supported and runs else Qt.ItemFlag.NoItemFlags)
+            if info is not None and not supported:
+                item.setToolTip(unsupported_dtype_reason(info, dtype))
+            elif not runs:
+                item.setToolTip(QCoreApplication.translate(
+                    "DevicePicker",
+                    "ONNX Runtime times the float32 export of the model; pick PyTorch eager or "
+                    "torch.compile to run it in {dtype}.",
+                ).format(dtype=dtype))
+            else:
+                item.setToolTip(dtype_tooltip(dtype))
+        self._choose_enabled_dtype(fallback=False)
+        current = self.dtype_combo.currentData(DTYPE_ROLE)
+        self.dtype_combo.setToolTip(
+            self._dtype_model.item(self._dtype_row(current)).toolTip() if current else ""
+        )
+
+    def _choose_enabled_runtime(self, fallback: bool) -> None:
+        """Move off a greyed-out runtime, back to the one the user chose where it runs again;
+        with ``fallback``, also when none is chosen."""
+        if not fallback and self.is_runtime_enabled(self._wanted_runtime):
+            self.runtime_combo.setCurrentIndex(self._runtime_row(self._wanted_runtime))
+            return
+        current = self.runtime_combo.currentData(RUNTIME_ROLE)
+        if current is not None and self.is_runtime_enabled(current) and not fallback:
+            return
+        for runtime in RUNTIMES:  # eager first: it always runs
+            if self.is_runtime_enabled(runtime):
+                self.runtime_combo.setCurrentIndex(self._runtime_row(runtime))
+                return
+
+    def _runtime_row(self, runtime: str | None) -> int:
+        for row in range(self._runtime_model.rowCount()):
+            if self._runtime_model.item(row).data(RUNTIME_ROLE) == runtime:
+                return row
+        return -1
+
+    def _on_runtime_changed(self, _row: int) -> None:
+        if self._updating:
+            return
+        self._wanted_runtime = self.runtime_combo.currentData(RUNTIME_ROLE) or EAGER
+        self._updating = True
+        try:
+            self._apply_dtypes()
+            current = self.runtime_combo.currentData(RUNTIME_ROLE)
+            self.runtime_combo.setToolTip(self.runtime_tooltip(current) if current else "")
+        finally:
+            self._updating = False
+        self._emit_if_changed()
 
     def _choose_enabled_dtype(self, fallback: bool) -> None:
         """Move off a greyed-out dtype; with ``fallback``, also when none is chosen."""

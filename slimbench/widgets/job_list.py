@@ -54,6 +54,9 @@ STATE_COLORS = {
 }
 _PROGRESS_STEPS = 1000
 ELAPSED_TICK_MS = 500
+#: Finished jobs the list keeps; older ones leave it, or a long session would pile up rows
+#: (each with its progress bar widget) without end.
+MAX_FINISHED_ROWS = 200
 
 
 def state_label(state: str, cancel_requested: bool = False) -> str:
@@ -89,6 +92,7 @@ class JobListWidget(QWidget):
 
     #: The user asked to cancel this job (by its id).
     cancel_requested = Signal(int)
+    max_finished_rows = MAX_FINISHED_ROWS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -196,6 +200,7 @@ class JobListWidget(QWidget):
         button.clicked.connect(partial(self._request_cancel, record.id))
         self.table.setCellWidget(row, ACTION, button)
         self._apply(row, record)
+        self._drop_oldest_finished()
         self._update_timer()
 
     def update_job(self, record: JobView) -> None:
@@ -205,6 +210,8 @@ class JobListWidget(QWidget):
             return
         self._records[record.id] = record
         self._apply(self.row_of(record.id), record)
+        if record.state not in _ACTIVE_STATES:
+            self._drop_oldest_finished(record.id)
         self._update_timer()
 
     def clear_finished(self) -> None:
@@ -216,6 +223,16 @@ class JobListWidget(QWidget):
                 del self._order[row]
                 del self._records[job_id]
         self._update_timer()
+
+    def _drop_oldest_finished(self, just_finished: int | None = None) -> None:
+        """Keep ``max_finished_rows`` finished jobs: the one that just finished, however old,
+        and the newest others."""
+        finished = [row for row, job_id in enumerate(self._order) if job_id != just_finished
+                    and self._records[job_id].state not in _ACTIVE_STATES]
+        others = max(0, self.max_finished_rows - (just_finished is not None))
+        for row in reversed(finished[:max(0, len(finished) - others)]):
+            del self._records[self._order.pop(row)]
+            self.table.removeRow(row)
 
     def row_of(self, job_id: int) -> int:
         """The table row showing ``job_id``, or -1."""

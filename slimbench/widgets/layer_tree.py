@@ -1223,6 +1223,17 @@ class LayerDetails(QWidget):
                 )
             )
             return
+        if getattr(module, "onnx_bytes", None) is not None:
+            # An ONNX Runtime model keeps its weights inside the ONNX graph, not as modules.
+            self._show_message(
+                QCoreApplication.translate(
+                    "LayerDetails",
+                    "This is an ONNX model run by ONNX Runtime: its layers and weights live "
+                    "inside the ONNX graph, so the tree shows the whole model as one row and "
+                    "there is no weight histogram.",
+                )
+            )
+            return
         try:
             submodule = module.get_submodule(node.path)
         except AttributeError:

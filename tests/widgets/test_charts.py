@@ -237,6 +237,40 @@ def test_narrow_bars_turn_their_texts_and_number_their_names(make_chart, qtbot) 
     assert not chart.texts_rotated()
 
 
+def test_runtimes_of_one_variant_stand_side_by_side(make_chart, qtbot) -> None:
+    chart: BeforeAfterChart = make_chart(BeforeAfterChart)
+    both = (("PyTorch eager", 4.0), ("ONNX Runtime", 1.0))
+    chart.set_variants([
+        VariantPoint("original", 1.0, 8 * MB, 0.99, "accuracy", "cpu", both),
+        VariantPoint("int8", 0.5, 2 * MB, 0.99, "accuracy", "cpu", (("ONNX Runtime", 0.5),)),
+        VariantPoint("pruned", 3.0, 4 * MB, 0.98, "accuracy"),  # timed by its job only
+    ])
+    assert chart.runtimes_shown()
+    latency = chart.slots("latency")
+    assert [(slot.name, slot.runtime, slot.variant) for slot in latency] == [
+        ("original · PyTorch eager", "PyTorch eager", 0),
+        ("original · ONNX Runtime", "ONNX Runtime", 0),
+        ("int8 · ONNX Runtime", "ONNX Runtime", 1),
+        ("pruned", "", 2),
+    ]
+    assert [slot.value for slot in latency] == pytest.approx([4.0, 1.0, 0.5, 3.0])
+    assert [slot.comparison for slot in latency] == ["baseline", "0.25×", "0.12×", "0.75×"]
+    assert list(chart.bar_item("latency").opts["x"]) == [0.0, 1.0, 2.0, 3.0]
+    # Bars take their variant's colour; the axis names the runtime under each bar.
+    brushes = chart.bar_item("latency").opts["brushes"]
+    assert brushes[0].color() == brushes[1].color() != brushes[2].color()
+    assert chart._axes["latency"].names() == [
+        "PyTorch eager", "ONNX Runtime", "ONNX Runtime", "pruned"]
+    assert chart._axes["latency"].tickStrings([2.0], 1, 1) in (["ONNX\nRuntime"],
+                                                                ["ONNX Runtime"])
+    assert "Latency by runtime" in chart.plots["latency"].titleLabel.text
+    assert len(chart.slots("size")) == 3  # the other plots keep one bar per variant
+
+    chart.set_variants([VariantPoint("original", 4.0, MB, 0.9, "accuracy", "cpu",
+                                     (("PyTorch eager", 4.0),))])
+    assert not chart.runtimes_shown() and chart._axes["latency"].names() == ["original"]
+
+
 def test_quality_title_follows_the_kind_of_quality(make_chart) -> None:
     chart: BeforeAfterChart = make_chart(BeforeAfterChart)
     chart.set_variants([_point("a", 1.0, 0.9, label="agreement")])

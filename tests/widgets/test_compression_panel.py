@@ -1,6 +1,7 @@
 """CompressionPanel offscreen: the options of each form and their keys, explanations, the
 calibration field, Run and Sensitivity signals, set_options round trips, unavailable
-techniques, busy and no-model states, skip patterns, minimum size and an image."""
+techniques and schemes (ONNX Runtime's), busy and no-model states, skip patterns, minimum
+size and an image."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QComboBox
 
 from slimbench.widgets.compression_panel import (
+    ALL_SCHEMES,
     AUTO_TARGETS,
+    CALIBRATED_SCHEMES,
     DISTILL,
     IMPORTANCES,
     IMPORTANCES_BY_METHOD,
+    ORT_SCHEMES,
     PRUNE,
     PRUNE_METHODS,
     QUANTIZE,
@@ -124,6 +128,10 @@ def test_choices_match_the_engine() -> None:
     schemes = pytest.importorskip("slimbench.engine.quantize.schemes")
     config = pytest.importorskip("slimbench.engine.prune.config")
     assert set(SCHEMES) == set(schemes.SCHEMES)
+    assert set(ORT_SCHEMES) == set(schemes.ONNXRUNTIME_SCHEMES)
+    assert set(ALL_SCHEMES) == set(schemes.all_schemes())
+    for name, scheme in schemes.all_schemes().items():  # the calibration field follows it
+        assert (name in CALIBRATED_SCHEMES) == scheme.calibrated, name
     assert set(PRUNE_METHODS) == set(config.METHODS)
     for method, allowed in config.IMPORTANCES.items():
         assert set(IMPORTANCES_BY_METHOD[method]) == set(allowed)
@@ -230,12 +238,15 @@ def test_options_changed_reports_edits(panel: CompressionPanel, qtbot) -> None: 
 
 def test_scheme_explanation_changes_with_the_scheme(panel: CompressionPanel) -> None:
     seen = set()
-    for scheme in SCHEMES:
+    for scheme in ALL_SCHEMES:
         _select(panel.scheme_combo, scheme)
         text = panel.scheme_explanation.text()
         assert text == scheme_explanation(scheme) == panel.explanation_text()
         seen.add(text)
-    assert len(seen) == len(SCHEMES)
+    assert len(seen) == len(ALL_SCHEMES)
+    _select(panel.scheme_combo, "ort-int8-dynamic")
+    assert "ONNX Runtime" in panel.scheme_explanation.text()
+    assert "ONNX Runtime" in panel.scheme_combo.currentText()
     _select(panel.scheme_combo, "int8-dynamic")
     assert "8-bit integers" in panel.scheme_explanation.text()
     _select(panel.scheme_combo, "bf16")
@@ -252,12 +263,59 @@ def test_method_explanation_changes_with_the_method(panel: CompressionPanel) -> 
     assert "whole channels" in texts[0] and "dense speed" in texts[1] and "GPU" in texts[2]
 
 
-def test_calibration_batches_only_for_int8_static(panel: CompressionPanel) -> None:
-    for scheme in SCHEMES:
+def test_calibration_batches_only_for_the_static_schemes(panel: CompressionPanel) -> None:
+    for scheme in ALL_SCHEMES:
         _select(panel.scheme_combo, scheme)
-        assert panel.calibration_spin.isEnabled() == (scheme == "int8-static"), scheme
+        calibrated = scheme in ("int8-static", "ort-int8-static")
+        assert panel.calibration_spin.isEnabled() == calibrated, scheme
     _select(panel.scheme_combo, "int8-dynamic")
     assert "static" in panel.calibration_spin.toolTip()  # says why it is greyed
+    _select(panel.scheme_combo, "ort-int8-static")
+    panel.calibration_spin.setValue(3)
+    assert panel.options(QUANTIZE)["calibration_batches"] == 3
+
+
+def test_onnxruntime_schemes_leave_out_compile_and_auto_skip(panel: CompressionPanel) -> None:
+    panel.auto_skip_spin.setValue(2)
+    _select(panel.scheme_combo, "ort-int8-dynamic")
+    options = panel.options(QUANTIZE)
+    assert options["scheme"] == "ort-int8-dynamic"
+    assert options["compile"] is False and options["auto_skip"] == 0
+    assert not panel.compile_check.isEnabled() and not panel.auto_skip_spin.isEnabled()
+    assert "torch.compile does not apply" in panel.compile_check.toolTip()
+    assert not panel.sensitivity_button.isEnabled() and panel.run_button.isEnabled()
+    assert "ONNX Runtime" in panel.sensitivity_button.toolTip()
+    # Shown cleared, not greyed with a tick that would read as "compiles".
+    assert not panel.compile_check.isChecked() and panel.auto_skip_spin.value() == 0
+    _select(panel.scheme_combo, "int8-dynamic")  # the user's settings come back
+    assert panel.options(QUANTIZE)["auto_skip"] == 2 and panel.compile_check.isEnabled()
+    assert panel.compile_check.isChecked() and panel.sensitivity_button.isEnabled()
+
+    panel.set_options(QUANTIZE, {"scheme": "ort-int8-static", "compile": False, "auto_skip": 1})
+    assert panel.options(QUANTIZE)["compile"] is False
+    assert not panel.compile_check.isChecked() and panel.auto_skip_spin.value() == 0
+    panel.set_options(QUANTIZE, {"scheme": "int8-static"})
+    assert panel.options(QUANTIZE)["auto_skip"] == 1 and not panel.compile_check.isChecked()
+
+
+def test_unavailable_schemes_are_greyed_with_the_reason(panel: CompressionPanel) -> None:
+    reason = "ONNX Runtime is not installed: install it with pip install 'slimbench[onnx]'."
+    panel.set_schemes_unavailable({name: reason for name in ORT_SCHEMES})
+    model = panel.scheme_combo.model()
+    for row, scheme in enumerate(ALL_SCHEMES):
+        item = model.item(row)  # type: ignore[attr-defined]
+        enabled = bool(item.flags() & Qt.ItemFlag.ItemIsEnabled)
+        assert enabled == (scheme not in ORT_SCHEMES), scheme
+        if not enabled:
+            assert reason in item.toolTip()
+            assert panel.scheme_unavailable(scheme) == reason
+    # A greyed scheme chosen in code keeps Run disabled, with the reason.
+    panel.set_options(QUANTIZE, {"scheme": "ort-int8-dynamic"})
+    assert not panel.run_button.isEnabled() and panel.blocked_reason() == reason
+    panel.set_schemes_unavailable({"ort-int8-dynamic": None})
+    assert panel.run_button.isEnabled() and panel.scheme_unavailable("ort-int8-dynamic") == ""
+    with pytest.raises(ValueError, match="unknown scheme"):
+        panel.set_schemes_unavailable({"int3": "no"})
 
 
 def test_importance_choices_follow_the_method(panel: CompressionPanel) -> None:

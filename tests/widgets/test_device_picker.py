@@ -1,8 +1,10 @@
 """DevicePicker offscreen: labels, greyed dtypes and threads on a GPU, the no-GPU entry,
-compile unavailable, selection round trip and signal, minimum size and an image."""
+runtimes greyed with the engine's reasons (ONNX Runtime missing, no CUDA provider, compile
+unavailable), selection round trip and signal, minimum size and an image."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,10 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt
 
 from slimbench.engine.devices import DeviceInfo
+from slimbench.engine.runtimes import availability
 from slimbench.widgets.device_picker import (
     DEVICE_ROLE,
+    RUNTIMES,
     DevicePicker,
     DeviceSelection,
     device_label,
@@ -64,7 +68,8 @@ def test_starts_on_the_cpu_with_every_dtype_and_threads(picker: DevicePicker) ->
     assert all(picker.is_dtype_enabled(d) for d in ("float32", "bfloat16", "float16"))
     assert picker.threads_spin.isEnabled()
     assert (picker.threads_spin.minimum(), picker.threads_spin.maximum()) == (1, 8)
-    assert "first time it runs" in picker.compile_check.toolTip()
+    assert picker.selection().runtime == "eager"
+    assert "first time it runs" in picker.runtime_tooltip("compiled")
 
 
 def test_choosing_the_gpu_greys_bfloat16_and_threads(picker: DevicePicker) -> None:
@@ -128,8 +133,8 @@ def test_selection_changed_is_emitted_once_per_change(qtbot, picker: DevicePicke
     picker.set_selection(DeviceSelection("cpu", "float16", True, 2, 64))  # nothing new
     assert len(received) == count + 1
 
-    picker.compile_check.setChecked(False)
-    assert received[-1].compile is False
+    picker.runtime_combo.setCurrentIndex(0)
+    assert received[-1].compile is False and received[-1].runtime == "eager"
 
 
 def test_no_gpu_shows_a_disabled_entry(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -152,18 +157,91 @@ def test_no_gpu_shows_a_disabled_entry(qtbot) -> None:  # type: ignore[no-untype
     assert with_gpu.device_combo.count() == 2 and _item_enabled(with_gpu, 1)
 
 
-def test_compile_unavailable_disables_the_checkbox(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_compile_unavailable_greys_the_compiled_runtime(qtbot) -> None:  # type: ignore[no-untyped-def]
     reason = "torch.compile needs a C++ compiler, and none was found."
     picker = DevicePicker([fake_cpu()], compile_available=False, compile_reason=reason)
     qtbot.addWidget(picker)
-    assert not picker.compile_check.isEnabled()
-    assert picker.compile_check.toolTip() == reason
+    assert not picker.is_runtime_enabled("compiled")
+    assert picker.runtime_tooltip("compiled") == reason
     picker.set_selection(DeviceSelection("cpu", "float32", True, 2, 1))
     assert picker.selection().compile is False
+    assert picker.selection().runtime == "eager"
 
     picker.set_compile_available(True)
-    assert picker.compile_check.isEnabled()
-    assert "optimised code" in picker.compile_check.toolTip()
+    assert picker.is_runtime_enabled("compiled")
+    assert "optimised code" in picker.runtime_tooltip("compiled")
+    # The compile the user asked for comes back once the runtime can serve it.
+    assert picker.selection().runtime == "compiled" and picker.selection().compile
+
+
+# --- runtimes --------------------------------------------------------------------------
+
+
+def test_compile_and_runtime_are_one_choice() -> None:
+    assert DeviceSelection(compile=True).runtime == "compiled"
+    assert DeviceSelection(runtime="compiled").compile is True
+    assert DeviceSelection(runtime="onnxruntime", compile=True).compile is False
+    assert DeviceSelection("cpu", "float32", True, 4, 1) == DeviceSelection(
+        "cpu", "float32", False, 4, 1, runtime="compiled")
+
+
+def test_runtimes_match_the_engine() -> None:
+    assert tuple(availability.RUNTIMES) == RUNTIMES
+
+
+def test_runtimes_follow_the_device(qtbot) -> None:  # type: ignore[no-untyped-def]
+    asked: list[str] = []
+    no_cuda = "ONNX Runtime here has no CUDAExecutionProvider (it is the CPU build)."
+
+    def reasons(device: str) -> dict[str, str | None]:
+        asked.append(device)
+        gpu = device.startswith("cuda")
+        return {"eager": None, "compiled": None, "onnxruntime": no_cuda if gpu else None}
+
+    picker = DevicePicker([fake_cpu(), fake_gpu()], runtime_reasons=reasons)
+    qtbot.addWidget(picker)
+    texts = [picker.runtime_combo.itemText(row) for row in range(picker.runtime_combo.count())]
+    assert texts == ["PyTorch eager", "torch.compile", "ONNX Runtime"]
+    assert picker.is_runtime_enabled("onnxruntime")
+    picker.set_selection(DeviceSelection("cpu", "bfloat16", False, 4, 1))
+    picker.runtime_combo.setCurrentIndex(2)
+    selection = picker.selection()
+    assert selection.runtime == "onnxruntime" and not selection.compile
+    assert selection.dtype == "float32"  # ONNX Runtime times the float32 export
+    assert not picker.is_dtype_enabled("bfloat16")
+    assert "float32 export" in picker.dtype_tooltip("bfloat16")
+
+    picker.device_combo.setCurrentIndex(1)  # the GPU: asked again, greyed with the reason
+    assert asked[-1] == "cuda:0"
+    assert not picker.is_runtime_enabled("onnxruntime")
+    assert picker.runtime_tooltip("onnxruntime") == no_cuda
+    assert picker.selection().runtime == "eager"
+    assert picker.is_dtype_enabled("float16")
+
+    picker.device_combo.setCurrentIndex(0)  # back on the CPU: the user's choice comes back
+    assert picker.selection().runtime == "onnxruntime"
+
+
+@pytest.fixture
+def onnxruntime_missing(monkeypatch):  # type: ignore[no-untyped-def]
+    """Make ``import onnxruntime`` fail, as on a computer without the onnx extra."""
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    availability.reset_cache()
+    yield
+    availability.reset_cache()
+
+
+def test_onnxruntime_missing_is_greyed_with_the_engines_reason(  # type: ignore[no-untyped-def]
+        qtbot, onnxruntime_missing) -> None:
+    picker = DevicePicker([fake_cpu()])
+    qtbot.addWidget(picker)
+    assert picker.is_runtime_enabled("eager") and picker.is_runtime_enabled("compiled")
+    assert not picker.is_runtime_enabled("onnxruntime")
+    reason = availability.runtime_unavailable("onnxruntime", "cpu")
+    assert reason and "ONNX Runtime is not installed" in reason
+    assert picker.runtime_tooltip("onnxruntime") == reason
+    picker.set_selection(DeviceSelection("cpu", runtime="onnxruntime"))
+    assert picker.selection().runtime == "eager"
 
 
 def test_from_engine_lists_this_computer(qtbot) -> None:  # type: ignore[no-untyped-def]
