@@ -8,25 +8,25 @@ suite as a hang in ``QObject::~QObject``). So automatic collection is switched o
 the GUI thread collects with the same thresholds. This is the usual remedy for PyQt/PySide
 applications with Python worker threads.
 
-Two things keep each collection short (the GUI must not stall over 50 ms). The timer runs often,
-so the youngest generation holds what ~100 ms of jobs allocated, not what 500 ms did (40 ms to
-scan on a 2-core machine). And a full collection, which scans every object of a process with
-torch imported (200 ms for ~350k objects), waits, as CPython's own collector does, until the
-objects that reached the oldest generation since the last one are a quarter of those that
-survived it; ``gc.collect(2)`` by itself skips that rule, so this collector applies it. And the
-objects that exist once torch and the engine are imported (modules, functions, classes: most of
-those 350k) are frozen out of the collector's sight, since they live as long as the process.
+Three things keep each collection short (the GUI must not stall over 50 ms). The timer runs
+often, so the youngest generation holds what ~100 ms of jobs allocated, not what 500 ms did
+(40 ms to scan on a 2-core machine). The objects that live as long as the process (torch, the
+engine and the compile machinery the jobs use, imported in the background once a model is
+shown: ~600k objects) are frozen out of the collector's sight (``gc.freeze``), which takes a
+full collection after a compiled quantization from 200 ms to 35 ms. And a full collection runs
+at most every 30 s.
 """
 
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 INTERVAL_MS = 100
-#: A full collection waits until the oldest generation grew by this share (CPython's rule).
-FULL_COLLECTION_GROWTH = 0.25
+#: Full collections scan every object not frozen: at most one this often.
+FULL_COLLECTION_INTERVAL_S = 30.0
 
 
 class GuiThreadCollector(QObject):
@@ -38,41 +38,40 @@ class GuiThreadCollector(QObject):
         self.timer.setInterval(INTERVAL_MS)
         self.timer.timeout.connect(self.collect_if_due)
         self.timer.start()
-        # CPython's long_lived_total and long_lived_pending (gcmodule.c).
-        self._long_lived_total = len(gc.get_objects(generation=2))
-        self._long_lived_pending = 0
+        self._last_full = time.monotonic()
 
     def collect_if_due(self) -> int:
-        """Collect the oldest generation whose count passed its threshold (as Python would)."""
+        """Collect the oldest generation whose count passed its threshold (as Python would),
+        a full collection at most every FULL_COLLECTION_INTERVAL_S.
+
+        Never asks ``gc.get_objects()``: the list it returns holds a second reference to
+        every object, including a tuple a worker thread is still building, and CPython then
+        refuses to resize that tuple (a SystemError in the worker's job).
+        """
         counts = gc.get_count()
         generation = -1
         for index in range(3):
             if counts[index] > self.thresholds[index] and (
-                    index < 2 or self._long_lived_pending
-                    > FULL_COLLECTION_GROWTH * self._long_lived_total):
+                    index < 2
+                    or time.monotonic() - self._last_full > FULL_COLLECTION_INTERVAL_S):
                 generation = index
         if generation < 0:
             return 0
-        # Generations 0 and 1 are small: counting them costs far less than collecting them.
-        young = (len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1))
-                 if generation == 1 else 0)
         collected = gc.collect(generation)
-        if generation == 1:
-            self._long_lived_pending += max(0, young - collected)  # the survivors moved up
-        elif generation == 2:
-            self._long_lived_total = len(gc.get_objects(generation=2))
-            self._long_lived_pending = 0
+        if generation == 2:
+            self._last_full = time.monotonic()
         return collected
 
 
 _frozen = False
 
 
-def freeze_long_lived_objects() -> None:
-    """Move every object alive now into the permanent generation, once per process; full
-    collections then scan only what the workbench made since."""
+def freeze_long_lived_objects(again: bool = False) -> None:
+    """Move every object alive now into the permanent generation (once per process, unless
+    ``again``: after more long-lived modules were imported); full collections then scan only
+    what the workbench made since."""
     global _frozen
-    if not _frozen:
+    if again or not _frozen:
         _frozen = True
         gc.freeze()
 
