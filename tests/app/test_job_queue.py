@@ -13,8 +13,6 @@ import functools
 import gc
 import weakref
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,8 +25,6 @@ from PySide6.QtWidgets import QGraphicsView, QMessageBox
 
 from slimbench.app.job_runner import FINISHED_STATES, JobRecord
 from slimbench.app.main_window import MainWindow
-from slimbench.app.settings import open_store
-from slimbench.engine.devices import cpu_device
 from slimbench.engine.measure import BenchConfig
 from slimbench.widgets.job_list import MESSAGE
 
@@ -39,14 +35,6 @@ LONG = BenchConfig(warmup=0, repeats=100_000, max_seconds=600)
 MISSING_GPU = BenchConfig(device="cuda:7", warmup=1, repeats=3)
 
 
-@pytest.fixture
-def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    main_window = MainWindow(store=open_store(str(tmp_path / "settings.ini")),
-                             devices=[cpu_device()])
-    qtbot.addWidget(main_window)
-    main_window.show()
-    yield main_window
-    main_window.runner.shutdown()
 
 
 @pytest.fixture(autouse=True)

@@ -14,10 +14,8 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from slimbench.app.main_window import MainWindow
 from slimbench.app.settings import load_settings, open_store
 from slimbench.engine import memory
-from slimbench.engine.devices import cpu_device
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/statm").is_file(), reason="the memory watcher reads Linux's /proc"
@@ -26,15 +24,9 @@ pytestmark = pytest.mark.skipif(
 SLOW = 120_000
 
 
-@pytest.fixture
-def window(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
-    main_window = MainWindow(store=open_store(str(tmp_path / "settings.ini")),
-                             devices=[cpu_device()])
-    qtbot.addWidget(main_window)
-    main_window.show()
-    qtbot.waitUntil(lambda: main_window.engine_ready, timeout=SLOW)
-    yield main_window
-    main_window.runner.shutdown()
+@pytest.fixture(autouse=True)
+def _default_memory_limit_after():  # type: ignore[no-untyped-def]
+    yield
     memory.set_memory_limit(None)
 
 

@@ -14,9 +14,7 @@ import pytest
 pytest.importorskip("PySide6")
 
 from slimbench.app import main_window as main_window_module
-from slimbench.app.main_window import MainWindow, _bench_config
-from slimbench.app.settings import open_store
-from slimbench.engine.devices import cpu_device
+from slimbench.app.main_window import _bench_config
 from slimbench.engine.loading import load_model
 from slimbench.engine.runtimes import availability
 from slimbench.widgets.compression_panel import ORT_SCHEMES
@@ -29,14 +27,6 @@ needs_onnxruntime = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def window(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
-    main_window = MainWindow(store=open_store(str(tmp_path / "settings.ini")),
-                             devices=[cpu_device()])
-    qtbot.addWidget(main_window)
-    main_window.show()
-    yield main_window
-    main_window.runner.shutdown()
 
 
 def _open(window, qtbot, spec: str) -> None:  # type: ignore[no-untyped-def]

@@ -12,24 +12,12 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox
 
-from slimbench.app.main_window import MainWindow
-from slimbench.app.settings import open_store
-from slimbench.engine.devices import cpu_device
 from tests.engine.test_untrusted_code import PLANTED_SOURCE, write_checkpoint
 from tests.engine.test_untrusted_files import digits_state
 
 SLOW = 90_000
 
 
-@pytest.fixture
-def window(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
-    main_window = MainWindow(store=open_store(str(tmp_path / "settings.ini")),
-                             devices=[cpu_device()])
-    qtbot.addWidget(main_window)
-    main_window.show()
-    qtbot.waitUntil(lambda: main_window.engine_ready, timeout=SLOW)
-    yield main_window
-    main_window.runner.shutdown()
 
 
 @pytest.fixture
