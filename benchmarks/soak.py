@@ -199,7 +199,8 @@ def draw(samples: list[dict[str, Any]], iterations: list[dict[str, Any]],
                               title="iteration marks", title_fontsize=7))
     top.legend(loc="lower right")
     top.grid(alpha=0.3)
-    counted = [(m, s) for m, s in zip(minutes, samples) if s["tensors"] is not None]
+    counted = [(m, s) for m, s in zip(minutes, samples, strict=True)
+               if s["tensors"] is not None]
     bottom.plot([m for m, _ in counted], [s["tensors"] for _, s in counted], ".-",
                 color="tab:green", label="tensors (counted between jobs)")
     bottom.plot([m for m, _ in counted], [s["modules"] for _, s in counted], ".-",
