@@ -35,3 +35,22 @@ def write_results(name: str, rows: list[dict[str, Any]], **extra: Any) -> Path:
     document = {"machine": machine_description(), **extra, "rows": rows}
     path.write_text(json.dumps(document, indent=2))
     return path
+
+
+def device_name(device: str) -> str:
+    """The GPU's name for a CUDA device, else the CPU's description."""
+    if device.startswith("cuda") and torch.cuda.is_available():
+        return torch.cuda.get_device_name(torch.device(device))
+    from slimbench.engine.devices import list_devices
+
+    return list_devices()[0].description
+
+
+def package_version(package: str) -> str | None:
+    """An installed package's version, or None when it is not installed."""
+    try:
+        from importlib.metadata import version
+
+        return version(package)
+    except Exception:
+        return None

@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 
-from benchmarks.common import write_results
+from benchmarks.common import device_name, package_version, write_results
 from slimbench.engine import runtimes, zoo
 from slimbench.engine.jobs import run_job
 from slimbench.engine.loading import ModelHandle, load_model
@@ -244,28 +244,11 @@ def main(argv: list[str] | None = None) -> None:
     path = write_results(
         name, rows, large_batch=args.large_batch, threads_used=args.threads, seconds=seconds,
         load_average=load, rounds=args.rounds, device=args.device,
-        device_name=_device_name(args.device), runtimes=runtimes.available_runtimes(args.device),
-        schemes=list(all_schemes()), torchao=_version("torchao"),
-        onnxruntime=_version("onnxruntime"), onnx=_version("onnx"), markdown=table,
+        device_name=device_name(args.device), runtimes=runtimes.available_runtimes(args.device),
+        schemes=list(all_schemes()), torchao=package_version("torchao"),
+        onnxruntime=package_version("onnxruntime"), onnx=package_version("onnx"), markdown=table,
     )
     print(f"wrote {path} in {seconds:.0f} s", file=sys.stderr)
-
-
-def _device_name(device: str) -> str:
-    if device.startswith("cuda") and torch.cuda.is_available():
-        return torch.cuda.get_device_name(torch.device(device))
-    from slimbench.engine.devices import list_devices
-
-    return list_devices()[0].description
-
-
-def _version(package: str) -> str | None:
-    try:
-        from importlib.metadata import version
-
-        return version(package)
-    except Exception:
-        return None
 
 
 if __name__ == "__main__":
