@@ -13,4 +13,14 @@ fi
 python3 -m venv .venv
 .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,hf,onnx]'
 .venv/bin/ruff check .
-QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q "$@"
+export QT_QPA_PLATFORM=offscreen
+if [ "$#" -gt 0 ]; then
+    exec .venv/bin/python -m pytest -q "$@"
+fi
+# The engine's tests run once, with every Qt binding made unimportable: that both tests the
+# engine and proves it works where Qt is absent (the GPU servers). Then everything else.
+SLIMBENCH_QT_BLOCKED=1 .venv/bin/python -c "import sys, tests.qt_blocker as blocker
+blocker.install()
+import pytest
+sys.exit(pytest.main(['-q', '-p', 'no:pytest-qt', '-p', 'no:cacheprovider', 'tests/engine']))"
+SLIMBENCH_ENGINE_TESTED_WITHOUT_QT=1 .venv/bin/python -m pytest -q --ignore=tests/engine

@@ -65,6 +65,9 @@ def test_blocker_really_blocks_qt() -> None:
 def test_engine_tests_pass_with_qt_blocked() -> None:
     if os.environ.get("SLIMBENCH_QT_BLOCKED"):
         pytest.skip("already inside the Qt-blocked run")
+    if os.environ.get("SLIMBENCH_ENGINE_TESTED_WITHOUT_QT"):
+        # scripts/test.sh ran tests/engine with Qt blocked just before this run.
+        pytest.skip("scripts/test.sh already ran tests/engine with Qt blocked")
     code = (
         "import os, sys, pytest\n"
         "os.environ['SLIMBENCH_QT_BLOCKED'] = '1'\n"
