@@ -56,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="trust the file fully: unpickling, TorchScript, and Python code "
                             "it names as its architecture can all run: only for files you trust")
 
+    measured_on = argparse.ArgumentParser(add_help=False)
+    measured_on.add_argument(
+        "--runtime", choices=["eager", "compiled", "onnxruntime"],
+        help="what times before and after: eager (default), compiled (both torch.compiled; "
+             "compile times in the notes) or onnxruntime (both exported with "
+             "torch.onnx.export and run by ONNX Runtime; needs the onnx extra); a result that "
+             "cannot run there is measured on the next runtime that works, with a note")
+
     parser = _Parser(prog="slimbench", description="Make PyTorch models smaller and faster.",
                      parents=[common])
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -84,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=int, help="intra-op CPU threads (default: torch's)")
     bench.add_argument("--no-roofline", action="store_true",
                        help="skip measuring the device's peak FLOP/s")
-    quantize = sub.add_parser("quantize", parents=[common, model],
+    quantize = sub.add_parser("quantize", parents=[common, model, measured_on],
                               help="quantize, measure before/after, save")
     quantize.add_argument("--scheme", required=True,
                           help="int8-dynamic, int8-static, int8-weight-only, int4-weight-only, "
@@ -109,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     quantize.add_argument("--engine", default="auto", choices=["auto", "torchao", "legacy"])
     quantize.add_argument("--threads", type=int)
 
-    prune = sub.add_parser("prune", parents=[common, model],
+    prune = sub.add_parser("prune", parents=[common, model, measured_on],
                            help="prune, measure before/after, save")
     prune.add_argument("--method", default="structured",
                        help="structured, unstructured or semi-structured-2:4 (CUDA)")
@@ -138,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--device", default="cpu")
     prune.add_argument("--threads", type=int)
 
-    distill = sub.add_parser("distill", parents=[common, model],
+    distill = sub.add_parser("distill", parents=[common, model, measured_on],
                              help="train a smaller student from a teacher model")
     distill.add_argument("--student", default="width:0.5",
                          help="zoo:NAME, width:W (teacher at W times the width, fresh) or "
@@ -504,6 +512,12 @@ def _command_quantize(options: argparse.Namespace) -> int:
     if options.scheme.strip().lower().startswith("ort-") and not (
             options.output.lower().endswith(".onnx")):
         raise UsageError(f"{options.scheme} makes an ONNX model: give -o a file ending in .onnx")
+    if options.runtime == "eager" and options.compile:
+        raise UsageError("--compile asks for a compiled model but --runtime is eager; choose one")
+    if options.runtime == "compiled" and options.compile is False:
+        raise UsageError("--no-compile asks for an eager model but --runtime is compiled; "
+                         "choose one")
+    _check_runtime(options)
     handle = _load(options)
     auto_skip: int | float | None = None
     if options.auto_skip is not None:
@@ -516,7 +530,7 @@ def _command_quantize(options: argparse.Namespace) -> int:
         options.scheme, device=options.device, compile=options.compile,
         skip=tuple(options.skip), calibration_batches=options.calibration_batches,
         batch_size=options.batch_size, auto_skip=auto_skip, engine=options.engine,
-        threads=options.threads,
+        threads=options.threads, runtime=options.runtime,
     )
     result = run_job(quantize_job(handle, config), _progress_printer(options))
     path = save_quantized(result, options.output)
@@ -536,13 +550,14 @@ def _command_prune(options: argparse.Namespace) -> int:
     )
 
     auto = _auto_target(options)
+    _check_runtime(options)
     handle = _load(options)
     config = PruneConfig(
         method=options.method, amount=0.5 if options.amount is None else options.amount,
         importance=options.importance,
         global_pruning=options.global_pruning, skip=tuple(options.skip),
         round_to=options.round_to or None, iterative_steps=options.steps,
-        device=options.device, threads=options.threads,
+        device=options.device, threads=options.threads, runtime=options.runtime,
     )
     progress = _progress_printer(options)
     if auto is None:
@@ -580,6 +595,7 @@ def _command_distill(options: argparse.Namespace) -> int:
 
     if options.resume and not options.work_dir:
         raise UsageError("--resume needs the --work-dir of the run to continue")
+    _check_runtime(options)
     handle = _load(options)
     config = DistillConfig(
         student=options.student, data=options.data, epochs=options.epochs,
@@ -590,7 +606,7 @@ def _command_distill(options: argparse.Namespace) -> int:
         node_rank=options.node_rank, rdzv_endpoint=options.rdzv_endpoint,
         rdzv_id=options.rdzv_id, threads=options.threads, work_dir=options.work_dir,
         resume=options.resume, max_steps_per_epoch=options.max_steps_per_epoch,
-        seed=options.seed,
+        seed=options.seed, runtime=options.runtime,
     )
     result = run_job(
         distill_job(handle, config, output=options.output, teacher_spec=options.model),
@@ -605,6 +621,16 @@ def _command_distill(options: argparse.Namespace) -> int:
                 print(f"note: {note}")
         return EXIT_OK
     return _print_compression(options, document, result.notes, result.output)
+
+
+def _check_runtime(options: argparse.Namespace) -> None:
+    """Refuse, in one line and before the model is loaded, a --runtime that cannot measure on
+    --device."""
+    if options.runtime is None:
+        return
+    from slimbench.engine.prune.config import check_measure_runtime
+
+    check_measure_runtime(options.runtime, options.device)
 
 
 def _auto_target(options: argparse.Namespace) -> tuple[str, float] | None:
@@ -639,10 +665,12 @@ def _print_compression(options: argparse.Namespace, document: dict[str, Any],
             _count(metrics.get("params_total")),
             _bytes(metrics.get("size_bytes")),
             f"{metrics['latency_ms']['median']:.3f}" if metrics.get("latency_ms") else "?",
+            metrics.get("runtime") or "-",
             _percent(metrics.get("accuracy")) or "-",
             _percent(fidelity.get("top1_agreement")) or "-",
         ])
-    print(_table(["", "params", "size", "median ms", "accuracy", "top-1 agreement"], rows))
+    print(_table(["", "params", "size", "median ms", "runtime", "accuracy", "top-1 agreement"],
+                 rows))
     for note in notes:
         print(f"note: {note}")
     print(f"saved {path}")

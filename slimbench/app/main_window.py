@@ -911,19 +911,27 @@ class MainWindow(QMainWindow):
         if variant is None:
             return None
         handle = variant.handle
-        device = self.picker.selection().device if self.picker is not None else "cpu"
+        selection = self.picker.selection() if self.picker is not None else None
+        device = selection.device if selection is not None else "cpu"
+        # Before and after are measured on the runtime picked beside the device (the engine
+        # falls back, with a note, where the result cannot run there).
+        runtime = selection.runtime if selection is not None else None
         if technique == "quantize":
             from slimbench.engine.quantize import QuantizeConfig, quantize_job
 
+            # The panel's Compile box decides torch.compile for a quantization; the picker's
+            # default (eager) must not override it and send int8 to the slow legacy kernels.
+            # Compiled and ONNX Runtime in the picker are explicit choices and win.
             config = QuantizeConfig(
                 options["scheme"], device=device, compile=bool(options["compile"]),
                 skip=tuple(options["skip"]), calibration_batches=options["calibration_batches"],
                 auto_skip=options["auto_skip"] or None,
+                runtime=None if runtime == "eager" else runtime,
             )
             label = options["scheme"]
             factory = lambda: quantize_job(handle, config)
         elif technique == "prune":
-            prune_config = _prune_config(options, device)
+            prune_config = _prune_config(options, device, runtime)
             scan = None
             if options.get("mode") == "auto":
                 label = (f"{options['method']} auto {options['auto_target']} "
@@ -946,6 +954,7 @@ class MainWindow(QMainWindow):
                 temperature=float(options["temperature"]), alpha=float(options["alpha"]),
                 nproc=nproc, device=distill_device, nnodes=int(options.get("nnodes") or 1),
                 rdzv_endpoint=options.get("rdzv_endpoint") or None, background=True,
+                runtime=runtime,
             )
             label = str(options["student"])
             kept = {}
@@ -1566,6 +1575,12 @@ class MainWindow(QMainWindow):
                          .format(ms=bench.latency_ms["median"], device=bench.device,
                                  runtime=runtime_label(bench.runtime), dtype=bench.dtype,
                                  batch=bench.batch_size))
+        measured_on = _measured_runtime(variant)
+        if measured_on is not None:
+            from slimbench.widgets.device_picker import runtime_label
+
+            parts.append(self.tr("before/after measured on {runtime}").format(
+                runtime=runtime_label(measured_on)))
         if variant.accuracy is not None:
             parts.append(self.tr("{accuracy:.1f} % accurate on {data}").format(
                 accuracy=100 * variant.accuracy,
@@ -1587,16 +1602,26 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _prune_config(options: dict[str, Any], device: str) -> Any:
-    """The engine's PruneConfig from the compression panel's prune options."""
+def _prune_config(options: dict[str, Any], device: str, runtime: str | None = None) -> Any:
+    """The engine's PruneConfig from the compression panel's prune options, measured on
+    ``runtime`` (the picker's)."""
     from slimbench.engine.prune import PruneConfig
 
     return PruneConfig(
         method=options["method"], amount=options["amount"],
         importance=options["importance"], global_pruning=options["global_pruning"],
         round_to=options["round_to"], iterative_steps=options["iterative_steps"],
-        skip=tuple(options["skip"]), device=device,
+        skip=tuple(options["skip"]), device=device, runtime=runtime,
     )
+
+
+def _timed_on(device: str, runtime: str, batch: Any) -> str:
+    """Where a latency was timed, as the variants table's tooltip says it."""
+    from slimbench.widgets.device_picker import runtime_label
+
+    #: Where a variant's latency was timed: device, runtime and batch size.
+    return QCoreApplication.translate("MainWindow", "{device}, {runtime}, batch {batch}").format(
+        device=device, runtime=runtime_label(runtime), batch=batch)
 
 
 def _scan_settings(config: Any) -> tuple[Any, ...]:
@@ -1757,8 +1782,16 @@ def _latency(variant: Variant) -> tuple[float, str] | None:
             device = document.get("device") or config.get("device", "?")
             batch = document.get("batch_size") or (config.get("batch_sizes") or ["?"])[0]
             where = f"{device}, batch {batch}"
+            if metrics.get("runtime"):  # the runtime the compression job timed it on
+                where = _timed_on(device, metrics["runtime"], batch)
             return float(metrics["latency_ms"]["median"]), where
     return None
+
+
+def _measured_runtime(variant: Variant) -> str | None:
+    """The runtime the compression job that made ``variant`` timed before and after on."""
+    after = (variant.compression or {}).get("after") or {}
+    return after.get("runtime") if after.get("latency_ms") else None
 
 
 def _point(variant: Variant) -> VariantPoint:

@@ -80,9 +80,15 @@ class DistillConfig:
     #: Training processes lower their scheduling priority (the window sets this: its event
     #: loop must get a core the moment it needs one; training still takes every idle cycle).
     background: bool = False
+    #: The runtime the teacher and the student are timed on afterwards: eager, compiled
+    #: (both torch.compiled) or onnxruntime (both exported to ONNX); None is eager. A model
+    #: that cannot run there is measured, with the other, on the next runtime that works.
+    runtime: str | None = None
 
     def __post_init__(self) -> None:
         self.feature_pairs = [str(pair) for pair in self.feature_pairs]
+        if self.runtime is not None:
+            self.runtime = str(self.runtime).strip().lower()
         self.feature_loss = self.feature_loss.strip().lower()
         self.amp = self.amp.strip().lower()
 
@@ -131,6 +137,12 @@ class DistillConfig:
                 "With several processes each one takes its own GPU: give --device cuda, not "
                 f"{self.device}."
             )
+        if self.runtime is not None:
+            from slimbench.engine.runtimes.availability import RUNTIMES
+
+            if self.runtime not in RUNTIMES:
+                raise DistillError(f"Unknown runtime '{self.runtime}'; choose one of "
+                                   f"{', '.join(RUNTIMES)}.")
 
     @property
     def world_size(self) -> int:
@@ -175,6 +187,8 @@ class DistillResult:
             "before": self.before,
             "after": self.after,
             "notes": list(self.notes),
+            # The runtime that timed teacher and student (config.runtime asked for it).
+            "runtime": self.after.get("runtime"),
             "history": self.history,
             "best_epoch": self.best_epoch,
             "params_ratio": self.params_ratio,

@@ -238,6 +238,11 @@ def distill_job(
     """
     config = replace(config or DistillConfig(), **options)
     config.validate()
+    if config.runtime is not None and measure:
+        # Before any training: a runtime that cannot measure here fails now, in one line.
+        from slimbench.engine.prune.config import check_measure_runtime
+
+        check_measure_runtime(config.runtime, _measure_device(config))
     check_processes(config)
     from slimbench.engine.distill.students import parse_student
 
@@ -327,6 +332,11 @@ def distill_job(
                                measure, teacher_spec))
 
 
+def _measure_device(config: DistillConfig) -> str:
+    """The device teacher and student are measured on afterwards."""
+    return "cuda" if config.device == "cuda" else config.device
+
+
 def _finish(
     teacher: ModelHandle, config: DistillConfig, result: dict[str, Any], work_dir: Path,
     output: str | Path | None, command: list[str], notes: list[str], wall: float,
@@ -357,10 +367,13 @@ def _finish(
         from slimbench.engine.prune.config import PruneConfig
         from slimbench.engine.prune.metrics import measure_pair
 
-        device = "cuda" if config.device == "cuda" else config.device
+        measured_notes: list[str] = []
         before, after = yield from measure_pair(
-            teacher, student, PruneConfig(device=device, threads=None, bench_repeats=10)
+            teacher, student, PruneConfig(device=_measure_device(config), threads=None,
+                                          bench_repeats=10, runtime=config.runtime),
+            measured_notes,
         )
+        notes = [*notes, *measured_notes]
     teacher_params = int(result["teacher_params"])
     student_params = int(result["student_params"])
     ratio = student_params / max(1, teacher_params)

@@ -79,9 +79,16 @@ class PruneConfig:
     #: Stop timing a batch size after about twice this many seconds (at least 5 calls each).
     bench_max_seconds: float = 5.0
     max_eval_samples: int | None = 4096
+    #: The runtime before and after are timed on: eager, compiled (both torch.compiled, the
+    #: compile time in the notes) or onnxruntime (both exported and run by ONNX Runtime);
+    #: None is eager, as it always was. A model that cannot run there (a 2:4 model does not
+    #: export to ONNX) is measured on the next runtime that works, and a note says why.
+    runtime: str | None = None
 
     def __post_init__(self) -> None:
         self.method = normalize_method(self.method)
+        if self.runtime is not None:
+            self.runtime = str(self.runtime).strip().lower()
         self.importance = self.importance.strip().lower()
         self.skip = tuple(self.skip)
         self.batch_sizes = tuple(int(b) for b in self.batch_sizes) or (1,)
@@ -109,12 +116,32 @@ class PruneConfig:
             raise PruneError("round_to must be a positive number of channels, or None.")
         if any(b < 1 for b in self.batch_sizes):
             raise PruneError("Every benchmark batch size must be at least 1.")
+        if self.runtime is not None and self.measure:
+            check_measure_runtime(self.runtime, self.device, self.dtype)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["skip"] = list(self.skip)
         data["batch_sizes"] = list(self.batch_sizes)
         return data
+
+
+def check_measure_runtime(runtime: str, device: str, dtype: str = "float32") -> str:
+    """The runtime's canonical name, or a one-line error when it cannot measure on
+    ``device`` in ``dtype`` (checked before any model is touched)."""
+    from slimbench.engine.runtimes.availability import ONNXRUNTIME, check_runtime
+    from slimbench.engine.runtimes.bench import canonical_runtime
+
+    name = canonical_runtime(runtime)
+    assert name is not None
+    check_runtime(name, device)
+    if name == ONNXRUNTIME and dtype.strip().lower().removeprefix("torch.") not in (
+            "float32", "float"):
+        raise PruneError(
+            f"ONNX Runtime runs the float32 export, not {dtype}; measure in float32 or pick "
+            "the eager or compiled runtime."
+        )
+    return name
 
 
 def normalize_method(name: str) -> str:
@@ -206,6 +233,9 @@ class PruneResult:
             "layers": [layer.to_json() for layer in self.layers if layer.changed],
             "sparse_size_bytes": self.sparse_size_bytes,
             "seconds": self.seconds,
+            # The runtime that timed before and after (it may differ from the one asked for,
+            # config.runtime, when the model could not run there: the notes say why).
+            "runtime": (self.after or {}).get("runtime"),
         }
         if self.auto is not None:
             document["auto"] = dict(self.auto)

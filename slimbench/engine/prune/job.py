@@ -95,7 +95,7 @@ def prune_job(handle: ModelHandle, config: PruneConfig | None = None) -> Job[Pru
     config.validate()
     started = time.perf_counter()
     total = 2 + config.iterative_steps + (
-        2 + len(config.batch_sizes) if config.measure else 0
+        3 + len(config.batch_sizes) if config.measure else 0
     )
     yield Progress(0, total, f"Copying {handle.name}")
     snapshot_sparsity = config.method != STRUCTURED
@@ -110,9 +110,10 @@ def prune_job(handle: ModelHandle, config: PruneConfig | None = None) -> Job[Pru
         notes=[*handle.notes, f"Pruned ({config.method}, amount {config.amount:g})."],
     )
     after_layers = layer_snapshot(model, sparsity=snapshot_sparsity)
+    runtime_notes: list[str] = []
     if config.measure:
         before, after = yield from forward_progress(
-            measure_pair(handle, pruned, config), offset, total
+            measure_pair(handle, pruned, config, runtime_notes), offset, total
         )
     else:
         before, after = static_metrics(handle.module), static_metrics(model)
@@ -129,7 +130,7 @@ def prune_job(handle: ModelHandle, config: PruneConfig | None = None) -> Job[Pru
         notes=notes,
         sparse_size_bytes=sparse_size,
     )
-    result.notes[:0] = honest_notes(result, pruned_layers)
+    result.notes[:0] = [*honest_notes(result, pruned_layers), *runtime_notes]
     result.seconds = time.perf_counter() - started
     yield Progress(total, total, "Pruned")
     return result
@@ -174,9 +175,14 @@ def honest_notes(result: PruneResult, pruned_layers: list[str]) -> list[str]:
         speedup = (after.get("speedup_by_batch") or {}).get(str(batch))
         if speedup is None:
             speedup = old / new if new else None
+        where = str(before.get("device"))
+        if before.get("runtime"):
+            from slimbench.engine.runtimes.bench import runtime_label
+
+            where += f", {runtime_label(before['runtime'])}"
         latency_text = (
             f"latency at batch {batch} {old:.2f} -> {new:.2f} ms "
-            f"({speedup:.2f}x, paired calls) on {before.get('device')}"
+            f"({speedup:.2f}x, paired calls) on {where}"
         )
         others = [
             f"batch {size}: {value:.2f}x"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from slimbench.engine.quantize.metrics import (
     CompareSettings,
     Metrics,
     compare_metrics_job,
+    runner_runtime,
     time_round_robin,
     to_device,
 )
@@ -39,6 +41,13 @@ from slimbench.engine.quantize.schemes import (
     select_layers,
 )
 from slimbench.engine.quantize.sensitivity import SensitivityResult, choose_skips, sensitivity_job
+from slimbench.engine.runtimes.availability import COMPILED, EAGER, ONNXRUNTIME
+from slimbench.engine.runtimes.bench import (
+    canonical_runtime,
+    fallback_note,
+    on_best_runtime,
+    runtime_label,
+)
 
 #: Attribute on a quantized module recording how it was made (read by ``saving``).
 QUANTIZATION_ATTR = "_slimbench_quantization"
@@ -70,6 +79,13 @@ class QuantizeResult:
     baselines: dict[str, Metrics] = field(default_factory=dict)
     sensitivity: SensitivityResult | None = None
     runner: Runner | None = None
+    #: The runtime asked for (QuantizeConfig.runtime); ``after.runtime`` says what timed it.
+    runtime_asked: str | None = None
+
+    @property
+    def runtime(self) -> str:
+        """The runtime that timed the quantized model (``before.runtime`` for the original)."""
+        return self.after.runtime
 
     @property
     def speedup(self) -> float:
@@ -96,6 +112,8 @@ class QuantizeResult:
             "threads": self.threads,
             "compiled": self.compiled,
             "compile_seconds": self.compile_seconds,
+            "runtime": self.runtime,
+            "runtime_asked": self.runtime_asked,
             "speedup": self.speedup,
             "size_ratio": self.size_ratio,
             "quantized_layers": list(self.quantized_layers),
@@ -158,12 +176,14 @@ def quantize_job(
     device = check_device(scheme, config.device)
     name = handle.name
     handle.require_inputs(f"quantize {name}")
+    runtime = canonical_runtime(config.runtime)
+    notes: list[str] = []
+    config = _config_for_runtime(config, runtime, notes)
     with thread_count(config.threads) as threads:
         yield Progress(0, _STEPS, f"Copying {name} to {device}")
         with evaluation_mode(handle.module):
             reference = copy.deepcopy(handle.module)
         reference = reference.to(device).eval()
-        notes: list[str] = []
         skip = list(config.skip)
         sensitivity = None
         if config.auto_skip is not None:
@@ -191,11 +211,16 @@ def quantize_job(
             handle, reference, scheme, config, device, skip, batch
         )
         notes.extend(built.notes)
+        if runtime is not None:
+            yield Progress(2, _STEPS, f"Preparing before and after on {runtime_label(runtime)}")
+        before_runner, after_runner = _runners_on(
+            runtime, handle, reference, built, after_runner, scheme, config, device, batch, notes)
         candidates = {
-            "before": Candidate(reference, Runner(reference, f"{name} (fp32)")),
+            "before": Candidate(reference, before_runner),
             "after": Candidate(built.module, after_runner, built.dtype),
         }
-        candidates.update(_baselines(reference, scheme, built, config, device, batch))
+        candidates.update(_baselines(reference, scheme, built, config, device, batch,
+                                     before_runner))
 
         yield Progress(3, _STEPS, "Measuring before, after and baselines side by side")
         settings = CompareSettings(
@@ -240,6 +265,7 @@ def quantize_job(
         baselines=metrics,
         sensitivity=sensitivity,
         runner=after_runner,
+        runtime_asked=runtime,
     )
 
 
@@ -519,18 +545,22 @@ def _baselines(
     config: QuantizeConfig,
     device: torch.device,
     batch: tuple[torch.Tensor, ...],
+    before: Runner | None = None,
 ) -> dict[str, Candidate]:
     candidates: dict[str, Candidate] = {}
+    before_runtime = runner_runtime(before) if before is not None else EAGER
     for name in config.baselines:
         if name == "bf16" and scheme.name != "bf16":
             model = backends.apply_cast(copy.deepcopy(reference), torch.bfloat16)
             candidates["bf16"] = Candidate(model, Runner(model, "bf16 baseline"), "bfloat16")
+        elif name == "fp32-compiled" and before_runtime == COMPILED:
+            continue  # "before" is fp32 compiled already
         elif name == "fp32-compiled" and compile_available() is None:
             model = copy.deepcopy(reference)
             runner = make_runner(model, "fp32 compiled baseline", compiled=True, freezing=True,
                                  example=batch, device=device)
             candidates["fp32-compiled"] = Candidate(model, runner)
-    if built.float_onnx is not None:
+    if built.float_onnx is not None and before_runtime != ONNXRUNTIME:
         candidates["onnxruntime-fp32"] = Candidate(
             built.float_onnx, Runner(built.float_onnx, "ONNX Runtime fp32 baseline"))
     if scheme.name == "int8-dynamic" and built.engine == "torchao" and device.type == "cpu":
@@ -538,6 +568,90 @@ def _baselines(
         backends.apply_legacy_dynamic(model, built.chosen)
         candidates["legacy-int8"] = Candidate(model, Runner(model, "legacy int8 baseline"))
     return candidates
+
+
+# --- measuring on a runtime ---------------------------------------------------------------
+
+
+def _config_for_runtime(config: QuantizeConfig, runtime: str | None,
+                        notes: list[str]) -> QuantizeConfig:
+    """The config the model is built and run with: the eager runtime compiles nothing and the
+    compiled one compiles the result (a ``compile`` saying otherwise gets a note)."""
+    if runtime == EAGER and config.compile is not False:
+        if config.compile:
+            notes.append("compile was on, but the eager runtime was asked for: neither model "
+                         "was compiled.")
+        return dataclasses.replace(config, compile=False)
+    if runtime == COMPILED and config.compile is not True:
+        if config.compile is False:
+            notes.append("compile was off, but the compiled runtime was asked for: both "
+                         "models were compiled.")
+        return dataclasses.replace(config, compile=True)
+    return config
+
+
+def _runners_on(
+    runtime: str | None,
+    handle: ModelHandle,
+    reference: nn.Module,
+    built: _Built,
+    after: Runner,
+    scheme: Scheme,
+    config: QuantizeConfig,
+    device: torch.device,
+    batch: tuple[torch.Tensor, ...],
+    notes: list[str],
+) -> tuple[Runner, Runner]:
+    """The runners that time the original and the quantized model on ``runtime``.
+
+    None keeps what quantizing always measured: the original eager, the result as
+    ``compile`` says. Otherwise both run on the runtime, or, where the result cannot (an
+    operator without an ONNX conversion, modules that only run eagerly), both on the next
+    runtime that works, with a note saying which and why.
+    """
+    name = handle.name
+    eager_before = Runner(reference, f"{name} (fp32)")
+    if runtime is None:
+        return eager_before, after
+    if built.engine == "onnxruntime":  # an ONNX model runs on ONNX Runtime only
+        assert built.float_onnx is not None
+        if runtime != ONNXRUNTIME:
+            notes.append(fallback_note(runtime, ONNXRUNTIME, (
+                f"the {scheme.name} model is an ONNX model, which runs on ONNX Runtime only")))
+        return Runner(built.float_onnx, f"{name} (fp32, ONNX Runtime)"), after
+
+    def prepare(on: str) -> tuple[Runner, Runner, list[str]]:
+        if on == ONNXRUNTIME:
+            from slimbench.engine.runtimes.bench import onnxruntime_pair
+
+            # The quantized model is the likelier one to fail: export it first.
+            example = make_batch(handle, max(2, config.batch_size))
+            models, _, how = onnxruntime_pair(
+                [(built.module, f"the {scheme.name} model"), (reference, name)], example)
+            after_ort, before_ort = (model.to(device) for model in models)
+            with torch.inference_mode():  # start both sessions: a model that fails, fails here
+                after_ort(*batch)
+                before_ort(*batch)
+            return (Runner(before_ort, f"{name} (fp32, ONNX Runtime)"),
+                    Runner(after_ort, f"{scheme.name} model (ONNX Runtime)"), how)
+        if on == COMPILED:
+            if not after.compiled:
+                raise QuantizeError(
+                    f"the {built.engine} engine's modules run eagerly" if not built.can_compile
+                    else f"the {scheme.name} model ran faster eagerly")
+            before = make_runner(reference, f"{name} (fp32)", compiled=True,
+                                 freezing=device.type == "cpu", example=batch, device=device)
+            return before, after, [
+                f"torch.compile took {before.compile_seconds or 0:.1f} s for the fp32 "
+                "original (once per input shape; not timed)."]
+        eager_after = Runner(built.module, after.label) if after.compiled else after
+        return eager_before, eager_after, []
+
+    used, (before, after, how), reason = on_best_runtime(runtime, str(device), prepare)
+    notes.extend(how)
+    if reason is not None:
+        notes.append(fallback_note(runtime, used, reason))
+    return before, after
 
 
 # --- the verdict --------------------------------------------------------------------------
@@ -557,9 +671,11 @@ def _verdict(
     size = after.size_bytes / before.size_bytes if before.size_bytes else 1.0
     batch = config.batch_size
     agreement = after.fidelity.top1_agreement if after.fidelity else float("nan")
+    original = {EAGER: "fp32 eager", COMPILED: "fp32 compiled"}.get(
+        before.runtime, f"fp32 on {runtime_label(before.runtime)}")
     summary = (
         f"{scheme.name} on {device} at batch {batch}: {speed:.2f}x the speed and {size:.2f}x "
-        f"the size of fp32 eager ({a:.3g} vs {b:.3g} ms median)"
+        f"the size of {original} ({a:.3g} vs {b:.3g} ms median)"
     )
     if agreement == agreement:  # not NaN
         summary += f", top-1 agreement {agreement:.1%}"

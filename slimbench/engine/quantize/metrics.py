@@ -50,6 +50,8 @@ class Metrics:
     latency_ms_batch_1: dict[str, float] | None = None
     batch_1_error: str | None = None
     samples_ms: list[float] = field(default_factory=list)
+    #: The runtime that timed it: eager, compiled or onnxruntime.
+    runtime: str = "eager"
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -61,6 +63,7 @@ class Metrics:
             "fidelity": self.fidelity.to_json() if self.fidelity else None,
             "compiled": self.compiled,
             "dtype": self.dtype,
+            "runtime": self.runtime,
         }
         if self.latency_ms_batch_1 is not None:
             data["latency_ms_batch_1"] = {
@@ -80,6 +83,16 @@ class Candidate:
     #: For models that are not torch modules (an ONNX Runtime session): measured elsewhere.
     size_bytes: int | None = None
     params: tuple[int, int] | None = None
+
+
+def runner_runtime(runner: Runner) -> str:
+    """The runtime a runner runs its model on: compiled, onnxruntime (an ONNX model) or
+    eager."""
+    from slimbench.engine.runtimes import COMPILED, EAGER, runtime_of
+
+    if runner.compiled:
+        return COMPILED
+    return runtime_of(runner.module) or EAGER
 
 
 # --- parameters and size ------------------------------------------------------------------
@@ -299,6 +312,7 @@ def compare_metrics_job(
             latency_ms_batch_1=latency_summary(samples_1[name]) if name in samples_1 else None,
             batch_1_error=errors_1.get(name),
             samples_ms=samples[name],
+            runtime=runner_runtime(candidate.runner),
         )
     yield Progress(3, 3, "Measured", {"metrics": {k: v.to_json() for k, v in results.items()}})
     return results

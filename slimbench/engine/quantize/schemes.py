@@ -147,6 +147,13 @@ class QuantizeConfig:
     - ``engine`` (int8-dynamic only): ``auto`` uses torchao and falls back to the legacy
       ``torch.ao`` modules only where torchao cannot serve; ``torchao``/``legacy`` force one.
     - ``batch_size``: the batch latency is measured at; quality runs in batches of this size.
+    - ``runtime``: what before and after are measured on: ``eager`` (neither compiled, so
+      int8-dynamic takes torch.ao's eager int8 engine), ``compiled`` (both torch.compiled,
+      compile times in the notes) or ``onnxruntime`` (both exported to ONNX and run by ONNX
+      Runtime; ``compile`` then only says how to run the result where it does not export).
+      None keeps the original eager and runs the result as ``compile`` says. A result that
+      cannot run on the runtime asked for is measured, with the original, on the next one
+      that works; a note says which and why.
     """
 
     scheme: str
@@ -171,6 +178,7 @@ class QuantizeConfig:
     #: Samples per layer in the sensitivity pass (auto_skip).
     sensitivity_samples: int = 256
     extra: dict[str, object] = field(default_factory=dict)
+    runtime: str | None = None
 
 
 def all_schemes() -> dict[str, Scheme]:
@@ -281,6 +289,11 @@ def check_config(config: QuantizeConfig) -> Scheme:
                 "torch's kernels); name the layers to keep in float with skip instead."
             )
     check_device(scheme, config.device)
+    if config.runtime is not None:
+        from slimbench.engine.runtimes.availability import check_runtime
+        from slimbench.engine.runtimes.bench import canonical_runtime
+
+        check_runtime(canonical_runtime(config.runtime) or "eager", config.device)
     return scheme
 
 

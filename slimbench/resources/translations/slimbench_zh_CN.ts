@@ -2322,413 +2322,419 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="315"/>
+        <location filename="../../app/main_window.py" line="321"/>
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="327"/>
+        <location filename="../../app/main_window.py" line="333"/>
         <source>Loading the engine…</source>
         <translation>正在加载引擎…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="346"/>
+        <location filename="../../app/main_window.py" line="352"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="367"/>
+        <location filename="../../app/main_window.py" line="373"/>
         <source>Accuracy after each epoch of recovery fine-tuning: on the validation slice held out of the training data (it picks the best epoch, the one kept) and on the test data. Epoch 0 is the pruned model before fine-tuning.</source>
         <translation>恢复微调每一轮之后的准确率：在从训练数据中留出的验证集上（用它选出最佳轮次，即保留的那一轮）和在测试数据上。第 0 轮是微调前的剪枝模型。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="401"/>
+        <location filename="../../app/main_window.py" line="407"/>
         <source>Compress</source>
         <translation>压缩</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="402"/>
+        <location filename="../../app/main_window.py" line="408"/>
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="403"/>
+        <location filename="../../app/main_window.py" line="409"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="404"/>
+        <location filename="../../app/main_window.py" line="410"/>
         <source>Before / after</source>
         <translation>前后对比</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="405"/>
+        <location filename="../../app/main_window.py" line="411"/>
         <source>Trade-offs</source>
         <translation>权衡</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="406"/>
+        <location filename="../../app/main_window.py" line="412"/>
         <source>Sensitivity</source>
         <translation>敏感度</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="407"/>
+        <location filename="../../app/main_window.py" line="413"/>
         <source>Recipe</source>
         <translation>配方</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="408"/>
+        <location filename="../../app/main_window.py" line="414"/>
         <source>Compare</source>
         <translation>对比</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="418"/>
+        <location filename="../../app/main_window.py" line="424"/>
         <source>Make the model smaller or faster: quantize or prune it into a new variant.</source>
         <translation>让模型更小或更快：量化或剪枝，得到一个新变体。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="419"/>
+        <location filename="../../app/main_window.py" line="425"/>
         <source>Measurements of the running job as they arrive.</source>
         <translation>正在运行的任务的实时测量结果。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="421"/>
+        <location filename="../../app/main_window.py" line="427"/>
         <source>Size, speed and quality of the selected variants next to each other.</source>
         <translation>并排对比所选变体的大小、速度和质量。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="423"/>
+        <location filename="../../app/main_window.py" line="429"/>
         <source>Every variant by speed and quality; the line joins the best trade-offs.</source>
         <translation>按速度和质量展示每个变体；连线连接最佳权衡。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="425"/>
+        <location filename="../../app/main_window.py" line="431"/>
         <source>How much each layer suffers when it alone is compressed: leave the worst alone.</source>
         <translation>单独压缩每一层时该层受损多少：最敏感的层请保持不动。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="430"/>
+        <location filename="../../app/main_window.py" line="436"/>
         <source>Variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="430"/>
+        <location filename="../../app/main_window.py" line="436"/>
         <source>Technique</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="430"/>
+        <location filename="../../app/main_window.py" line="436"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="430"/>
+        <location filename="../../app/main_window.py" line="436"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="431"/>
-        <location filename="../../app/main_window.py" line="884"/>
+        <location filename="../../app/main_window.py" line="437"/>
+        <location filename="../../app/main_window.py" line="890"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="431"/>
+        <location filename="../../app/main_window.py" line="437"/>
         <source>Quality</source>
         <translation>质量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="434"/>
+        <location filename="../../app/main_window.py" line="440"/>
         <source>A version of the model: the original, or one made from it by a job.</source>
         <translation>模型的一个版本：原始模型，或由任务从其生成的版本。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="435"/>
+        <location filename="../../app/main_window.py" line="441"/>
         <source>How this variant was made.</source>
         <translation>此变体的生成方式。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="436"/>
+        <location filename="../../app/main_window.py" line="442"/>
         <source>Numbers the model learned; fewer means a smaller model.</source>
         <translation>模型学到的数值；越少模型越小。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="437"/>
+        <location filename="../../app/main_window.py" line="443"/>
         <source>Space the weights take in memory and on disk.</source>
         <translation>权重在内存和磁盘上占用的空间。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="438"/>
+        <location filename="../../app/main_window.py" line="444"/>
         <source>How long one prediction takes on the chosen device. Lower is faster.</source>
         <translation>在所选设备上完成一次预测所需的时间。越低越快。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="439"/>
+        <location filename="../../app/main_window.py" line="445"/>
         <source>Share of test examples answered correctly (or agreement with the original when there are no labels).</source>
         <translation>答对的测试样本比例（没有标签时为与原始模型的一致率）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="473"/>
+        <location filename="../../app/main_window.py" line="479"/>
         <source>Where and how the model runs when you benchmark it.</source>
         <translation>基准测试时模型在何处、以何种方式运行。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="491"/>
+        <location filename="../../app/main_window.py" line="497"/>
         <source>Open model…</source>
         <translation>打开模型…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="494"/>
+        <location filename="../../app/main_window.py" line="500"/>
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="495"/>
+        <location filename="../../app/main_window.py" line="501"/>
         <source>Time the model on the chosen device: how many milliseconds one prediction takes, measured many times.</source>
         <translation>在所选设备上为模型计时：多次测量，得出一次预测需要多少毫秒。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="498"/>
+        <location filename="../../app/main_window.py" line="504"/>
         <source>Measure quality</source>
         <translation>评估质量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="499"/>
+        <location filename="../../app/main_window.py" line="505"/>
         <source>Check how often the model answers its test examples correctly, and how closely each variant follows the original.</source>
         <translation>检查模型答对测试样本的比例，以及各变体与原始模型的接近程度。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="501"/>
+        <location filename="../../app/main_window.py" line="507"/>
         <source>Cancel jobs</source>
         <translation>取消任务</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="502"/>
+        <location filename="../../app/main_window.py" line="508"/>
         <source>Stop every queued and running job.</source>
         <translation>停止所有排队中和运行中的任务。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="503"/>
+        <location filename="../../app/main_window.py" line="509"/>
         <source>Save variant as…</source>
         <translation>变体另存为…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="505"/>
+        <location filename="../../app/main_window.py" line="511"/>
         <source>Start page</source>
         <translation>起始页</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="506"/>
+        <location filename="../../app/main_window.py" line="512"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="512"/>
+        <location filename="../../app/main_window.py" line="518"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="523"/>
+        <location filename="../../app/main_window.py" line="529"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="529"/>
+        <location filename="../../app/main_window.py" line="535"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="532"/>
+        <location filename="../../app/main_window.py" line="538"/>
         <source>Open recent</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="537"/>
+        <location filename="../../app/main_window.py" line="543"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="542"/>
+        <location filename="../../app/main_window.py" line="548"/>
         <source>Memory limit per job…</source>
         <translation>每个任务的内存上限…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="543"/>
+        <location filename="../../app/main_window.py" line="549"/>
         <source>A job that needs more memory than this is stopped cleanly instead of running the computer out of memory.</source>
         <translation>需要超过此内存的任务会被干净地停止，而不会耗尽计算机的内存。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="546"/>
+        <location filename="../../app/main_window.py" line="552"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="547"/>
+        <location filename="../../app/main_window.py" line="553"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="548"/>
-        <location filename="../../app/main_window.py" line="552"/>
+        <location filename="../../app/main_window.py" line="554"/>
+        <location filename="../../app/main_window.py" line="558"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="551"/>
+        <location filename="../../app/main_window.py" line="557"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="552"/>
+        <location filename="../../app/main_window.py" line="558"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="553"/>
+        <location filename="../../app/main_window.py" line="559"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="578"/>
+        <location filename="../../app/main_window.py" line="584"/>
         <source>Slimbench</source>
         <translation>Slimbench</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="579"/>
+        <location filename="../../app/main_window.py" line="585"/>
         <source>Slimbench — {name}</source>
         <translation>Slimbench — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="590"/>
+        <location filename="../../app/main_window.py" line="596"/>
         <source>Memory limit per job</source>
         <translation>每个任务的内存上限</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="592"/>
+        <location filename="../../app/main_window.py" line="598"/>
         <source>Stop a job cleanly once it has used this much memory, e.g. 2G or 512M.
 Leave it empty for {share:.0%} of the memory free when the job starts (now {free}).</source>
         <translation>任务用到这么多内存时将其干净地停止，例如 2G 或 512M。
 留空则使用任务开始时空闲内存的 {share:.0%}（当前为 {free}）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="609"/>
+        <location filename="../../app/main_window.py" line="615"/>
         <source>Memory limit not changed</source>
         <translation>内存上限未更改</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="684"/>
+        <location filename="../../app/main_window.py" line="690"/>
         <source>Looking for GPUs</source>
         <translation>正在查找 GPU</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="687"/>
+        <location filename="../../app/main_window.py" line="693"/>
         <source>Find devices</source>
         <translation>查找设备</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="693"/>
+        <location filename="../../app/main_window.py" line="699"/>
         <source>Open model</source>
         <translation>打开模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="727"/>
+        <location filename="../../app/main_window.py" line="733"/>
         <source>Open {spec}</source>
         <translation>打开 {spec}</translation>
     </message>
     <message>
+        <location filename="../../app/main_window.py" line="1619"/>
+        <source>{device}, {runtime}, batch {batch}</source>
+        <extracomment>Where a variant&apos;s latency was timed: device, runtime and batch size.</extracomment>
+        <translation>{device}，{runtime}，批大小 {batch}</translation>
+    </message>
+    <message>
         <location filename="../../app/main_window.py" line="244"/>
-        <location filename="../../app/main_window.py" line="760"/>
-        <location filename="../../app/main_window.py" line="1241"/>
+        <location filename="../../app/main_window.py" line="766"/>
+        <location filename="../../app/main_window.py" line="1252"/>
         <source>Inspect {name}</source>
         <translation>分析 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="767"/>
+        <location filename="../../app/main_window.py" line="773"/>
         <source>Load a file that can run code?</source>
         <translation>要加载可能运行代码的文件吗？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="768"/>
+        <location filename="../../app/main_window.py" line="774"/>
         <source>This file can run code on your computer. Load it only if you trust its source.</source>
         <translation>此文件可以在你的计算机上运行代码。仅在你信任其来源时才加载。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="871"/>
+        <location filename="../../app/main_window.py" line="877"/>
         <source>Cannot benchmark</source>
         <translation>无法进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="883"/>
+        <location filename="../../app/main_window.py" line="889"/>
         <source>Latency of each run — {name}</source>
         <translation>每次运行的延迟 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="899"/>
+        <location filename="../../app/main_window.py" line="905"/>
         <source>Measure quality of {name}</source>
         <translation>评估质量 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="951"/>
+        <location filename="../../app/main_window.py" line="962"/>
         <source>{technique} {name}: {label}</source>
         <translation>{technique} {name}：{label}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="984"/>
+        <location filename="../../app/main_window.py" line="995"/>
         <source>Sensitivity of {name}</source>
         <translation>敏感度 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1020"/>
+        <location filename="../../app/main_window.py" line="1031"/>
         <source>Distillation — {name}</source>
         <translation>蒸馏 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1022"/>
+        <location filename="../../app/main_window.py" line="1033"/>
         <source>The training loss of each step of distillation: it falls as the student learns to answer like the teacher.</source>
         <translation>蒸馏每一步的训练损失：学生学会像教师一样回答时，它会下降。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1025"/>
+        <location filename="../../app/main_window.py" line="1036"/>
         <source>Recovery fine-tuning — {name}</source>
         <translation>恢复微调 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1029"/>
+        <location filename="../../app/main_window.py" line="1040"/>
         <source>Training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1029"/>
+        <location filename="../../app/main_window.py" line="1040"/>
         <source>Step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1559"/>
+        <location filename="../../app/main_window.py" line="1570"/>
         <source>{ms:.2f} ms on {device} ({runtime}, {dtype}, batch {batch})</source>
         <translation>在 {device} 上 {ms:.2f} ms（{runtime}，{dtype}，批大小 {batch}）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1647"/>
+        <location filename="../../app/main_window.py" line="1674"/>
         <source>Half as wide, trained from scratch</source>
         <translation>宽度减半，从头训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1649"/>
+        <location filename="../../app/main_window.py" line="1676"/>
         <source>Pruned by half, then distilled</source>
         <translation>先剪掉一半，再蒸馏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1651"/>
+        <location filename="../../app/main_window.py" line="1678"/>
         <source>A quarter as wide, trained from scratch</source>
         <translation>宽度为四分之一，从头训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1658"/>
+        <location filename="../../app/main_window.py" line="1685"/>
         <source>Built-in {name}</source>
         <translation>内置模型 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1027"/>
+        <location filename="../../app/main_window.py" line="1038"/>
         <source>The training loss of each step of recovery fine-tuning: it falls as the pruned model learns back what it lost.</source>
         <translation>恢复微调每一步的训练损失：剪枝后的模型重新学回失去的能力时，它会下降。</translation>
     </message>
@@ -2759,219 +2765,224 @@ Leave it empty for {share:.0%} of the memory free when the job starts (now {free
         <translation>部分模型无法恢复</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="810"/>
+        <location filename="../../app/main_window.py" line="816"/>
         <source>Loading {file} runs the Python code in {code}, which can do anything on your computer. Load it only if you trust that code.</source>
         <translation>加载 {file} 会运行 {code} 中的 Python 代码，这些代码可以在你的计算机上做任何事。仅在你信任这些代码时才加载。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="813"/>
+        <location filename="../../app/main_window.py" line="819"/>
         <source>Loading {file} imports the Python module {code}, which can do anything on your computer. Load it only if you trust that code.</source>
         <translation>加载 {file} 会导入 Python 模块 {code}，它可以在你的计算机上做任何事。仅在你信任这些代码时才加载。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="816"/>
+        <location filename="../../app/main_window.py" line="822"/>
         <source>Run the Python code of this model?</source>
         <translation>要运行此模型的 Python 代码吗？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1031"/>
+        <location filename="../../app/main_window.py" line="1042"/>
         <source>Accuracy after each epoch</source>
         <translation>每轮之后的准确率</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1032"/>
+        <location filename="../../app/main_window.py" line="1043"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1032"/>
+        <location filename="../../app/main_window.py" line="1043"/>
         <source>Epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1039"/>
+        <location filename="../../app/main_window.py" line="1050"/>
         <source>training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1042"/>
+        <location filename="../../app/main_window.py" line="1053"/>
         <source>validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1043"/>
+        <location filename="../../app/main_window.py" line="1054"/>
         <source>test</source>
         <translation>测试集</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="847"/>
-        <location filename="../../app/main_window.py" line="1085"/>
+        <location filename="../../app/main_window.py" line="853"/>
+        <location filename="../../app/main_window.py" line="1096"/>
         <source>{title} failed</source>
         <translation>{title} 失败</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="694"/>
+        <location filename="../../app/main_window.py" line="700"/>
         <source>Models (*.pt *.pth *.pt2 *.safetensors *.ts *.bin *.onnx);;All files (*)</source>
         <translation>模型 (*.pt *.pth *.pt2 *.safetensors *.ts *.bin *.onnx);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="878"/>
+        <location filename="../../app/main_window.py" line="884"/>
         <source>Benchmark {name} on {device}, {runtime}</source>
         <translation>在 {device} 上用 {runtime} 对 {name} 做基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1164"/>
+        <location filename="../../app/main_window.py" line="1175"/>
         <source>Recovery was cancelled: kept the best model so far, from epoch {epoch} (chosen by validation accuracy).</source>
         <translation>恢复已取消：保留了目前最好的模型，来自第 {epoch} 轮（按验证准确率选出）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1167"/>
+        <location filename="../../app/main_window.py" line="1178"/>
         <source>Recovery was cancelled before an epoch improved the model: kept the pruned model without fine-tuning.</source>
         <translation>恢复在任何一轮改进模型之前就被取消：保留了未经微调的剪枝模型。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1182"/>
+        <location filename="../../app/main_window.py" line="1193"/>
         <source>Distillation was cancelled: kept the best student so far, from epoch {epoch} (chosen by validation score).</source>
         <translation>蒸馏已取消：保留了目前最好的学生模型，来自第 {epoch} 轮（按验证分数选出）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1186"/>
+        <location filename="../../app/main_window.py" line="1197"/>
         <source>Keep the best student of {name}</source>
         <translation>保留 {name} 的最佳学生模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1213"/>
+        <location filename="../../app/main_window.py" line="1224"/>
         <source>Distillation trains on the model&apos;s own data, and this model brings none; use `slimbench distill --data FILE` for your own data.</source>
         <translation>蒸馏使用模型自带的数据训练，而此模型没有自带数据；如要使用自己的数据，请运行 `slimbench distill --data FILE`。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1217"/>
+        <location filename="../../app/main_window.py" line="1228"/>
         <source>No student can be made for this model: its architecture is not recorded.</source>
         <translation>无法为此模型生成学生模型：它的架构没有记录。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1261"/>
+        <location filename="../../app/main_window.py" line="1272"/>
         <source>Fidelity lost (1 − cosine)</source>
         <translation>保真度损失 (1 − 余弦)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1267"/>
+        <location filename="../../app/main_window.py" line="1278"/>
         <source>{layer} → {percent} %</source>
         <translation>{layer} → {percent} %</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1269"/>
+        <location filename="../../app/main_window.py" line="1280"/>
         <source>{layer} → kept</source>
         <translation>{layer} → 保留</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1272"/>
+        <location filename="../../app/main_window.py" line="1283"/>
         <source>Predictions changed</source>
         <translation>预测改变的比例</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1274"/>
+        <location filename="../../app/main_window.py" line="1285"/>
         <source>Predictions changed (→ share removed)</source>
         <translation>预测改变的比例（→ 去掉的比例）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1395"/>
+        <location filename="../../app/main_window.py" line="1406"/>
         <source>original</source>
         <translation>原始模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1395"/>
+        <location filename="../../app/main_window.py" line="1406"/>
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1396"/>
+        <location filename="../../app/main_window.py" line="1407"/>
         <source>Prune</source>
         <translation>剪枝</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1396"/>
+        <location filename="../../app/main_window.py" line="1407"/>
         <source>Distil</source>
         <translation>蒸馏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1446"/>
+        <location filename="../../app/main_window.py" line="1457"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1447"/>
+        <location filename="../../app/main_window.py" line="1458"/>
         <source>Save as…</source>
         <translation>另存为…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1448"/>
+        <location filename="../../app/main_window.py" line="1459"/>
         <source>Compare selected</source>
         <translation>对比所选</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1450"/>
+        <location filename="../../app/main_window.py" line="1461"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1456"/>
+        <location filename="../../app/main_window.py" line="1467"/>
         <source>Rename variant</source>
         <translation>重命名变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1457"/>
+        <location filename="../../app/main_window.py" line="1468"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1463"/>
+        <location filename="../../app/main_window.py" line="1474"/>
         <source>Cannot rename</source>
         <translation>无法重命名</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1497"/>
+        <location filename="../../app/main_window.py" line="1508"/>
         <source>ONNX model (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1498"/>
+        <location filename="../../app/main_window.py" line="1509"/>
         <source>PyTorch exported program (*.pt2)</source>
         <translation>PyTorch 导出程序 (*.pt2)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1499"/>
+        <location filename="../../app/main_window.py" line="1510"/>
         <source>Save variant</source>
         <translation>保存变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1501"/>
+        <location filename="../../app/main_window.py" line="1512"/>
         <source>PyTorch model (*.pt)</source>
         <translation>PyTorch 模型 (*.pt)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1523"/>
+        <location filename="../../app/main_window.py" line="1534"/>
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1545"/>
-        <location filename="../../app/main_window.py" line="1553"/>
+        <location filename="../../app/main_window.py" line="1556"/>
+        <location filename="../../app/main_window.py" line="1564"/>
         <source>{params} parameters</source>
         <translation>参数量 {params}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1549"/>
+        <location filename="../../app/main_window.py" line="1560"/>
         <source>{flops} per prediction</source>
         <translation>每次预测 {flops}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1554"/>
+        <location filename="../../app/main_window.py" line="1565"/>
         <source>source: {source}</source>
         <translation>来源：{source}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1564"/>
+        <location filename="../../app/main_window.py" line="1578"/>
+        <source>before/after measured on {runtime}</source>
+        <translation>压缩前后均在 {runtime} 上测量</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="1581"/>
         <source>{accuracy:.1f} % accurate on {data}</source>
         <translation>在 {data} 上准确率 {accuracy:.1f} %</translation>
     </message>
