@@ -10,9 +10,11 @@
 #   bash packaging/build.sh --deb-only         reuse dist/slimbench, remake the .deb and tarball
 #   bash packaging/build.sh --no-tarball       skip the tarball
 #
-# PYTHON picks the interpreter (default: .venv/bin/python, else python3); Slimbench and
-# PyInstaller are installed into it with the `package` extra when missing. Needs dpkg-deb and
-# fakeroot (Debian/Ubuntu); desktop-file-validate is used when present.
+# PYTHON picks the interpreter (default: .venv/bin/python, else python3); Slimbench, PyInstaller
+# and ONNX Runtime are installed into it with the `package` and `onnx` extras when missing.
+# The bundle carries the `onnx` extra (onnx, onnxruntime, onnxscript); SLIMBENCH_BUNDLE_ONNX=0
+# leaves it out. Needs dpkg-deb, fakeroot and strip (binutils; Debian/Ubuntu);
+# desktop-file-validate is used when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -30,7 +32,7 @@ done
 if [ -z "${PYTHON:-}" ]; then
     if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
 fi
-for tool in dpkg-deb fakeroot; do
+for tool in dpkg-deb fakeroot strip; do
     command -v "$tool" >/dev/null || { echo "build.sh: $tool is needed (apt-get install $tool)" >&2; exit 2; }
 done
 
@@ -47,9 +49,14 @@ seconds_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; 
 
 bundle_seconds=null
 if [ "$BUILD_BUNDLE" = 1 ]; then
-    if ! "$PYTHON" -c "import PyInstaller, slimbench" 2>/dev/null; then
-        echo "build.sh: installing Slimbench with the package extra into $PYTHON's environment"
-        "$PYTHON" -m pip install -q -c constraints.txt -e '.[package]'
+    if [ "${SLIMBENCH_BUNDLE_ONNX:-1}" = 0 ]; then
+        EXTRAS=package; NEEDED="PyInstaller, slimbench"
+    else
+        EXTRAS=package,onnx; NEEDED="PyInstaller, slimbench, onnx, onnxruntime, onnxscript"
+    fi
+    if ! "$PYTHON" -c "import $NEEDED" 2>/dev/null; then
+        echo "build.sh: installing Slimbench with the $EXTRAS extras into $PYTHON's environment"
+        "$PYTHON" -m pip install -q -c constraints.txt -e ".[$EXTRAS]"
     fi
     echo "build.sh: freezing with PyInstaller (a few minutes)"
     started=$(now)
@@ -89,8 +96,8 @@ for folder in sorted(Path(sys.argv[1]).iterdir()):
 EOF
 cat > "$STAGE/usr/share/doc/slimbench/copyright" <<EOF
 Slimbench $VERSION, licensed under the Apache License 2.0.
-It bundles Python, PyTorch, Qt (PySide6, LGPLv3) and their dependencies under their own
-licenses; their license files are inside /opt/slimbench/_internal.
+It bundles Python, PyTorch, Qt (PySide6, LGPLv3), ONNX Runtime and their dependencies under
+their own licenses; their license files are inside /opt/slimbench/_internal.
 EOF
 INSTALLED_KB=$(du -sk --apparent-size "$STAGE" | cut -f1)
 # The bundle carries the build machine's libraries: it needs at least that machine's glibc.
@@ -119,7 +126,7 @@ Homepage: https://github.com/slimbench/slimbench
 Description: workbench that makes PyTorch models smaller and faster
  Load a PyTorch model, read its layer tree, apply pruning, quantization or
  knowledge distillation, and compare size, speed and quality before and after,
- measured. Includes Python, PyTorch (CPU) and Qt; works offline.
+ measured. Includes Python, PyTorch (CPU), ONNX Runtime and Qt; works offline.
 EOF
 if command -v desktop-file-validate >/dev/null; then
     desktop-file-validate "$STAGE/usr/share/applications/slimbench.desktop"

@@ -11,8 +11,10 @@
 # Checks: the package's metadata and size, the .desktop file (desktop-file-validate) and the
 # icons, `slimbench --self-test` offscreen (and under Xvfb with the xcb platform where
 # xvfb-run and Qt's X libraries are present), a 2-process distillation, torch.compile with the
-# system's C++ compiler and its eager fallback without one, a bad command's one-line error,
-# and that running the app writes nothing into its install folder.
+# system's C++ compiler and its eager fallback without one, the bundled ONNX Runtime (export,
+# a benchmark on the onnxruntime runtime, an ort-int8-dynamic quantization), a bad command's
+# one-line error, and that running the app writes nothing into its install folder.
+# SLIMBENCH_BUNDLE_ONNX=0 (a package built without the `onnx` extra) skips the ONNX steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -58,6 +60,11 @@ if grep -E '/_internal/(tests|torch/test)/|/__pycache__/|libcud|libnccl|/torch/b
         "$WORK/package-files" | head -3 | grep .; then
     fail "the package carries tests, caches or CUDA libraries"
 fi
+BUNDLE_ONNX=${SLIMBENCH_BUNDLE_ONNX:-1}
+if [ "$BUNDLE_ONNX" != 0 ]; then
+    grep -q '^/opt/slimbench/_internal/onnxruntime/capi/onnxruntime_pybind11_state' \
+        "$WORK/package-files" || fail "the package lacks ONNX Runtime (built with SLIMBENCH_BUNDLE_ONNX=0?)"
+fi
 done_step
 
 snapshot() {  # everything the package could touch, to compare before and after
@@ -90,6 +97,8 @@ else
     done_step
 fi
 find "$ROOT/opt/slimbench" | sort > "$WORK/installed-before"
+dangling=$(find "$ROOT/opt/slimbench" -xtype l | head -3)
+[ -z "$dangling" ] || fail "links to files the package lacks: $dangling"
 
 step "desktop entry and icons"
 if command -v desktop-file-validate >/dev/null; then
@@ -155,6 +164,28 @@ step "without a C++ compiler: int8 falls back to eager, with a note"
     -o "$WORK/int8.pt" --json > "$WORK/int8.json") || fail "quantize without a compiler"
 json_check "$WORK/int8.json" 'any("C++ compiler" in note for note in d["notes"])'
 done_step
+
+if [ "$BUNDLE_ONNX" != 0 ]; then
+    step "ONNX Runtime: export through torch.onnx, benchmark on the onnxruntime runtime"
+    # The runtime falls back to compiled or eager when ONNX Runtime is missing: check the one
+    # that ran, that a session started, and that the model was exported by the dynamo
+    # exporter (onnxscript, which needs its sources in the bundle), not the TorchScript
+    # fallback.
+    run "$SLIMBENCH" bench zoo:mlp-digits --runtime onnxruntime --batch-size 32 --repeats 5 \
+        --no-roofline --json > "$WORK/ort.json" || fail "bench --runtime onnxruntime"
+    json_check "$WORK/ort.json" 'd["runtime"] == "onnxruntime" and d["export_seconds"] > 0 and d["session_seconds"] > 0'
+    json_check "$WORK/ort.json" 'any(note.startswith("Exported with torch.onnx'"'"'s dynamo exporter") for note in d["notes"])'
+    done_step
+
+    step "ONNX Runtime: ort-int8-dynamic (quant_pre_process, quantize_dynamic) writes an .onnx"
+    run "$SLIMBENCH" quantize zoo:mlp-digits --scheme ort-int8-dynamic -o "$WORK/ort-int8.onnx" \
+        --json > "$WORK/ort-int8.json" || fail "quantize --scheme ort-int8-dynamic"
+    json_check "$WORK/ort-int8.json" 'd["scheme"] == "ort-int8-dynamic" and d["after"]["runtime"] == "onnxruntime" and d["after"]["size_bytes"] < d["before"]["size_bytes"]'
+    [ -s "$WORK/ort-int8.onnx" ] || fail "no ort-int8 model written"
+    done_step
+else
+    echo; echo "== ONNX Runtime steps skipped: SLIMBENCH_BUNDLE_ONNX=0"
+fi
 
 step "bad input: exit 2 and one line"
 set +e

@@ -1,6 +1,6 @@
 """The installed .deb, tested as a user gets it (packaging/test_installed.sh).
 
-It builds the bundle (4 to 5 minutes on a 2-core machine) before its 70 s of checks, so it
+It builds the bundle (3 to 5 minutes on a 2-core machine) before its 70 to 85 s of checks, so it
 runs only when asked: SLIMBENCH_PACKAGING_TEST=1, with PyInstaller, dpkg-deb and fakeroot
 present. Without them it is skipped, and CI's `scripts/test.sh` stays as fast as before.
 """
