@@ -1,6 +1,6 @@
-"""How long inspecting takes as models grow (1M to ~110M parameters, BERT-base class).
+"""How long inspecting takes as models grow: 0.7M to 1.1B parameters (BERT-base at 109M).
 
-    python -m benchmarks.inspect_large [--max-layers 12]
+    python -m benchmarks.inspect_large [--max-params 2e9]
 
 Times ``inspect_model`` only (tree, parameters, nonzero counts, FLOPs and shapes from one
 forward pass); building the model with random weights is not counted.
@@ -36,17 +36,29 @@ class Encoder(nn.Module):
         return self.head(hidden[:, 0])
 
 
-def main() -> None:
+def _peak_resident() -> int | None:
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    except (ImportError, OSError):
+        return None
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--max-layers", type=int, default=12)
+    parser.add_argument("--max-params", type=float, default=2e9,
+                        help="skip encoders larger than this many parameters")
     parser.add_argument("--seq", type=int, default=128)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     rows = []
-    configs = [(1, 128), (2, 256), (4, 512), (12, 768)]
+    # Width x depth from a toy to BERT-base (12x768), BERT-large (24x1024) and a 1.1B encoder.
+    configs = [(1, 128), (2, 256), (4, 512), (12, 768), (24, 1024), (36, 1536)]
     for layers, width in configs:
-        layers = min(layers, options.max_layers)
+        if 12 * layers * width**2 > options.max_params:
+            continue
         torch.manual_seed(0)
-        model = Encoder(layers, width, vocab=30522 if width == 768 else 4000, seq=options.seq)
+        model = Encoder(layers, width, vocab=30522 if width >= 768 else 4000, seq=options.seq)
         ids = torch.randint(0, 1000, (1, options.seq))
         handle = ModelHandle(f"encoder-{layers}x{width}", model.eval(), "benchmark", "-",
                              example_inputs=(ids,))
@@ -56,8 +68,9 @@ def main() -> None:
             start = time.perf_counter()
             result = inspect_model(handle)
             timings.append(time.perf_counter() - start)
+        del model, handle
         row = {
-            "model": handle.name,
+            "model": f"encoder-{layers}x{width}",
             "params_total": result.params_total,
             "modules": len(result.tree.walk()),
             "flops": result.flops,
@@ -67,7 +80,8 @@ def main() -> None:
         rows.append(row)
         print(f"{row['model']:>18}  {row['params_total'] / 1e6:7.1f}M params  "
               f"{row['modules']:5d} modules  {row['inspect_seconds_median']:.3f} s")
-    path = write_results("inspect_large", rows, sequence_length=options.seq)
+    path = write_results("inspect_large", rows, sequence_length=options.seq,
+                         peak_resident_bytes=_peak_resident())
     print(f"wrote {path}")
 
 
