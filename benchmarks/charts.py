@@ -105,12 +105,8 @@ def matrix_charts(path: Path) -> list[Path]:
     _heatmap(axes[1], rows, _speed("speedup_vs_fp32_eager_large_batch"),
              f"Speed-up over fp32 eager, large batch ({', '.join(map(str, large))})",
              lambda v: f"{v:.2f}x", SPEED, speed_norm)
-    fig.suptitle(f"Every technique x every model: {title}", fontsize=11)
-    fig.tight_layout()
-    out = CHARTS / f"matrix_speed_{suffix}.png"
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    written.append(out)
+    written.append(_save(fig, f"Every technique x every model: {title}",
+                         f"matrix_speed_{suffix}.png"))
 
     fig, axes = plt.subplots(1, 3, figsize=(20, height), sharey=True)
     _heatmap(axes[0], rows, lambda row: row.get("size_ratio"),
@@ -123,13 +119,18 @@ def matrix_charts(path: Path) -> list[Path]:
              lambda row: (row.get("roofline") or {}).get("fraction"),
              "Fraction of the measured roofline (large batch)", lambda v: f"{100 * v:.0f}%",
              QUALITY, Normalize(vmin=0.0, vmax=1.0))
-    fig.suptitle(f"Size, fidelity and distance from the limit: {title}", fontsize=11)
+    written.append(_save(fig, f"Size, fidelity and distance from the limit: {title}",
+                         f"matrix_size_quality_{suffix}.png"))
+    return written
+
+
+def _save(fig: Any, title: str, name: str) -> Path:
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    out = CHARTS / f"matrix_size_quality_{suffix}.png"
+    out = CHARTS / name
     fig.savefig(out, dpi=110)
     plt.close(fig)
-    written.append(out)
-    return written
+    return out
 
 
 def inspect_chart(path: Path) -> Path:

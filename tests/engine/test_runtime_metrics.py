@@ -21,7 +21,7 @@ import pytest
 import torch
 from torch import nn
 
-from slimbench.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from slimbench.cli import EXIT_BAD_INPUT, EXIT_OK
 from slimbench.engine.distill import DistillConfig, distill_job
 from slimbench.engine.errors import SlimbenchError
 from slimbench.engine.jobs import run_job
@@ -31,6 +31,7 @@ from slimbench.engine.prune import PruneConfig, measure_pair, prune_job
 from slimbench.engine.prune.metrics import quality_inputs
 from slimbench.engine.quantize import QuantizeConfig, quantize_job
 from slimbench.engine.runtimes import availability
+from tests.engine.test_runtimes import cli, one_error_line
 
 RUNTIMES = ("eager", "compiled", "onnxruntime")
 LABELS = {"eager": "PyTorch eager", "compiled": "torch.compile", "onnxruntime": "ONNX Runtime"}
@@ -339,19 +340,6 @@ def test_an_unknown_runtime_is_refused_in_one_line(
 
 
 # --- the command line ---------------------------------------------------------------------
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    code = main([str(arg) for arg in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def one_error_line(err: str) -> str:
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("slimbench: error: ") and "Traceback" not in err, err
-    return lines[0]
 
 
 @needs_ort

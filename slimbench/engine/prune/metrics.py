@@ -76,19 +76,8 @@ def _predict(module: nn.Module, inputs: Any, config: PruneConfig) -> torch.Tenso
     """``measure.predict``; a 2:4 model (which cannot be deep-copied or cast) runs in place."""
     if not has_semi_structured(module):
         return predict(module, inputs, device=config.device, dtype=config.dtype)
-    device = next(module.parameters()).device
-    dtype = parse_dtype(config.dtype)
-    tensors = inputs if isinstance(inputs, tuple) else (inputs,)
-    outputs = []
-    with torch.inference_mode(), evaluation_mode(module):
-        for start in range(0, len(tensors[0]), 256):
-            chunk = tuple(
-                t[start:start + 256].to(device=device,
-                                        dtype=dtype if t.is_floating_point() else t.dtype)
-                for t in tensors
-            )
-            outputs.append(output_tensor(module(*chunk)).float().cpu())
-    return torch.cat(outputs)
+    with evaluation_mode(module):
+        return _predict_on(module, inputs, next(module.parameters()).device, config)
 
 
 def _runner(
