@@ -370,8 +370,10 @@ class DevicePicker(QWidget):
         self.runtime_label.setToolTip(
             QCoreApplication.translate(
                 "DevicePicker",
-                "What runs the model when you benchmark it. Greyed-out runtimes cannot serve "
-                "the chosen device: hover over one to read why.",
+                "What runs the model when you benchmark it, and what times it before and "
+                "after pruning, quantization and distillation (a quantization's own Compile "
+                "box decides while this says eager). Greyed-out runtimes cannot serve the "
+                "chosen device: hover over one to read why.",
             )
         )
 

@@ -1532,42 +1532,42 @@
         <translation>模型运行时数值的存储格式。较小的格式占用内存更少，通常也更快，但准确率会略有损失。</translation>
     </message>
     <message>
-        <location filename="../../widgets/device_picker.py" line="664"/>
+        <location filename="../../widgets/device_picker.py" line="666"/>
         <source>ONNX Runtime times the float32 export of the model; pick PyTorch eager or torch.compile to run it in {dtype}.</source>
         <translation>ONNX Runtime 计时的是模型导出的 float32 版本；要以 {dtype} 运行，请选择 PyTorch eager 模式或 torch.compile。</translation>
     </message>
     <message>
-        <location filename="../../widgets/device_picker.py" line="378"/>
+        <location filename="../../widgets/device_picker.py" line="380"/>
         <source>Threads:</source>
         <translation>线程数：</translation>
     </message>
     <message>
-        <location filename="../../widgets/device_picker.py" line="387"/>
+        <location filename="../../widgets/device_picker.py" line="389"/>
         <source>Batch size:</source>
         <translation>批大小：</translation>
     </message>
     <message>
-        <location filename="../../widgets/device_picker.py" line="393"/>
+        <location filename="../../widgets/device_picker.py" line="395"/>
         <source>How many inputs the model handles at once. Bigger batches usually get through more inputs per second, but each one takes longer and uses more memory.</source>
         <translation>模型一次处理的输入个数。批越大，通常每秒能处理越多输入，但每批耗时更长、占用内存更多。</translation>
     </message>
     <message>
-        <location filename="../../widgets/device_picker.py" line="466"/>
+        <location filename="../../widgets/device_picker.py" line="468"/>
         <source>No CUDA GPU found on this computer</source>
         <translation>此计算机上未找到 CUDA GPU</translation>
     </message>
     <message>
-        <location filename="../../widgets/device_picker.py" line="469"/>
+        <location filename="../../widgets/device_picker.py" line="471"/>
         <source>PyTorch sees no NVIDIA graphics card here, or this copy of PyTorch was built without GPU support. Models run on the processor (CPU).</source>
         <translation>PyTorch 在这台计算机上找不到 NVIDIA 显卡，或当前安装的 PyTorch 不支持 GPU。模型将在处理器（CPU）上运行。</translation>
     </message>
     <message>
-        <location filename="../../widgets/device_picker.py" line="642"/>
+        <location filename="../../widgets/device_picker.py" line="644"/>
         <source>torch.compile cannot run on this computer.</source>
         <translation>此计算机上无法运行 torch.compile。</translation>
     </message>
     <message>
-        <location filename="../../widgets/device_picker.py" line="611"/>
+        <location filename="../../widgets/device_picker.py" line="613"/>
         <source>How many of the processor&apos;s threads the model may use (1 to {count}). More is usually faster, until other programs compete for them.</source>
         <translation>模型可使用的处理器线程数（1 到 {count}）。通常越多越快，直到与其他程序争用线程为止。</translation>
     </message>
@@ -1578,11 +1578,11 @@
     </message>
     <message>
         <location filename="../../widgets/device_picker.py" line="371"/>
-        <source>What runs the model when you benchmark it. Greyed-out runtimes cannot serve the chosen device: hover over one to read why.</source>
-        <translation>基准测试时由什么来运行模型。灰色的运行时无法用于所选设备：将鼠标悬停其上可查看原因。</translation>
+        <source>What runs the model when you benchmark it, and what times it before and after pruning, quantization and distillation (a quantization&apos;s own Compile box decides while this says eager). Greyed-out runtimes cannot serve the chosen device: hover over one to read why.</source>
+        <translation>基准测试时由什么来运行模型，以及剪枝、量化和蒸馏前后由什么来计时（此处为 eager 时，量化由其自身的“编译”选项决定）。灰色的运行时无法用于所选设备：将鼠标悬停其上可查看原因。</translation>
     </message>
     <message>
-        <location filename="../../widgets/device_picker.py" line="620"/>
+        <location filename="../../widgets/device_picker.py" line="622"/>
         <source>Only used when running on the processor (CPU): a GPU decides by itself how to spread the work.</source>
         <translation>仅在处理器（CPU）上运行时使用：GPU 会自行决定如何分配工作。</translation>
     </message>
@@ -2636,7 +2636,7 @@ Leave it empty for {share:.0%} of the memory free when the job starts (now {free
         <translation>打开 {spec}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1619"/>
+        <location filename="../../app/main_window.py" line="1623"/>
         <source>{device}, {runtime}, batch {batch}</source>
         <extracomment>Where a variant&apos;s latency was timed: device, runtime and batch size.</extracomment>
         <translation>{device}，{runtime}，批大小 {batch}</translation>
@@ -2644,7 +2644,7 @@ Leave it empty for {share:.0%} of the memory free when the job starts (now {free
     <message>
         <location filename="../../app/main_window.py" line="244"/>
         <location filename="../../app/main_window.py" line="766"/>
-        <location filename="../../app/main_window.py" line="1252"/>
+        <location filename="../../app/main_window.py" line="1256"/>
         <source>Inspect {name}</source>
         <translation>分析 {name}</translation>
     </message>
@@ -2674,67 +2674,67 @@ Leave it empty for {share:.0%} of the memory free when the job starts (now {free
         <translation>评估质量 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="962"/>
+        <location filename="../../app/main_window.py" line="966"/>
         <source>{technique} {name}: {label}</source>
         <translation>{technique} {name}：{label}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="995"/>
+        <location filename="../../app/main_window.py" line="999"/>
         <source>Sensitivity of {name}</source>
         <translation>敏感度 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1031"/>
+        <location filename="../../app/main_window.py" line="1035"/>
         <source>Distillation — {name}</source>
         <translation>蒸馏 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1033"/>
+        <location filename="../../app/main_window.py" line="1037"/>
         <source>The training loss of each step of distillation: it falls as the student learns to answer like the teacher.</source>
         <translation>蒸馏每一步的训练损失：学生学会像教师一样回答时，它会下降。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1036"/>
+        <location filename="../../app/main_window.py" line="1040"/>
         <source>Recovery fine-tuning — {name}</source>
         <translation>恢复微调 — {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1040"/>
+        <location filename="../../app/main_window.py" line="1044"/>
         <source>Training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1040"/>
+        <location filename="../../app/main_window.py" line="1044"/>
         <source>Step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1570"/>
+        <location filename="../../app/main_window.py" line="1574"/>
         <source>{ms:.2f} ms on {device} ({runtime}, {dtype}, batch {batch})</source>
         <translation>在 {device} 上 {ms:.2f} ms（{runtime}，{dtype}，批大小 {batch}）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1674"/>
+        <location filename="../../app/main_window.py" line="1678"/>
         <source>Half as wide, trained from scratch</source>
         <translation>宽度减半，从头训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1676"/>
+        <location filename="../../app/main_window.py" line="1680"/>
         <source>Pruned by half, then distilled</source>
         <translation>先剪掉一半，再蒸馏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1678"/>
+        <location filename="../../app/main_window.py" line="1682"/>
         <source>A quarter as wide, trained from scratch</source>
         <translation>宽度为四分之一，从头训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1685"/>
+        <location filename="../../app/main_window.py" line="1689"/>
         <source>Built-in {name}</source>
         <translation>内置模型 {name}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1038"/>
+        <location filename="../../app/main_window.py" line="1042"/>
         <source>The training loss of each step of recovery fine-tuning: it falls as the pruned model learns back what it lost.</source>
         <translation>恢复微调每一步的训练损失：剪枝后的模型重新学回失去的能力时，它会下降。</translation>
     </message>
@@ -2780,38 +2780,38 @@ Leave it empty for {share:.0%} of the memory free when the job starts (now {free
         <translation>要运行此模型的 Python 代码吗？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1042"/>
+        <location filename="../../app/main_window.py" line="1046"/>
         <source>Accuracy after each epoch</source>
         <translation>每轮之后的准确率</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1043"/>
+        <location filename="../../app/main_window.py" line="1047"/>
         <source>Accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1043"/>
+        <location filename="../../app/main_window.py" line="1047"/>
         <source>Epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1050"/>
+        <location filename="../../app/main_window.py" line="1054"/>
         <source>training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1053"/>
+        <location filename="../../app/main_window.py" line="1057"/>
         <source>validation</source>
         <translation>验证集</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1054"/>
+        <location filename="../../app/main_window.py" line="1058"/>
         <source>test</source>
         <translation>测试集</translation>
     </message>
     <message>
         <location filename="../../app/main_window.py" line="853"/>
-        <location filename="../../app/main_window.py" line="1096"/>
+        <location filename="../../app/main_window.py" line="1100"/>
         <source>{title} failed</source>
         <translation>{title} 失败</translation>
     </message>
@@ -2826,163 +2826,163 @@ Leave it empty for {share:.0%} of the memory free when the job starts (now {free
         <translation>在 {device} 上用 {runtime} 对 {name} 做基准测试</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1175"/>
+        <location filename="../../app/main_window.py" line="1179"/>
         <source>Recovery was cancelled: kept the best model so far, from epoch {epoch} (chosen by validation accuracy).</source>
         <translation>恢复已取消：保留了目前最好的模型，来自第 {epoch} 轮（按验证准确率选出）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1178"/>
+        <location filename="../../app/main_window.py" line="1182"/>
         <source>Recovery was cancelled before an epoch improved the model: kept the pruned model without fine-tuning.</source>
         <translation>恢复在任何一轮改进模型之前就被取消：保留了未经微调的剪枝模型。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1193"/>
+        <location filename="../../app/main_window.py" line="1197"/>
         <source>Distillation was cancelled: kept the best student so far, from epoch {epoch} (chosen by validation score).</source>
         <translation>蒸馏已取消：保留了目前最好的学生模型，来自第 {epoch} 轮（按验证分数选出）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1197"/>
+        <location filename="../../app/main_window.py" line="1201"/>
         <source>Keep the best student of {name}</source>
         <translation>保留 {name} 的最佳学生模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1224"/>
+        <location filename="../../app/main_window.py" line="1228"/>
         <source>Distillation trains on the model&apos;s own data, and this model brings none; use `slimbench distill --data FILE` for your own data.</source>
         <translation>蒸馏使用模型自带的数据训练，而此模型没有自带数据；如要使用自己的数据，请运行 `slimbench distill --data FILE`。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1228"/>
+        <location filename="../../app/main_window.py" line="1232"/>
         <source>No student can be made for this model: its architecture is not recorded.</source>
         <translation>无法为此模型生成学生模型：它的架构没有记录。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1272"/>
+        <location filename="../../app/main_window.py" line="1276"/>
         <source>Fidelity lost (1 − cosine)</source>
         <translation>保真度损失 (1 − 余弦)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1278"/>
+        <location filename="../../app/main_window.py" line="1282"/>
         <source>{layer} → {percent} %</source>
         <translation>{layer} → {percent} %</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1280"/>
+        <location filename="../../app/main_window.py" line="1284"/>
         <source>{layer} → kept</source>
         <translation>{layer} → 保留</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1283"/>
+        <location filename="../../app/main_window.py" line="1287"/>
         <source>Predictions changed</source>
         <translation>预测改变的比例</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1285"/>
+        <location filename="../../app/main_window.py" line="1289"/>
         <source>Predictions changed (→ share removed)</source>
         <translation>预测改变的比例（→ 去掉的比例）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1406"/>
+        <location filename="../../app/main_window.py" line="1410"/>
         <source>original</source>
         <translation>原始模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1406"/>
+        <location filename="../../app/main_window.py" line="1410"/>
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1407"/>
+        <location filename="../../app/main_window.py" line="1411"/>
         <source>Prune</source>
         <translation>剪枝</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1407"/>
+        <location filename="../../app/main_window.py" line="1411"/>
         <source>Distil</source>
         <translation>蒸馏</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1457"/>
+        <location filename="../../app/main_window.py" line="1461"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1458"/>
+        <location filename="../../app/main_window.py" line="1462"/>
         <source>Save as…</source>
         <translation>另存为…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1459"/>
+        <location filename="../../app/main_window.py" line="1463"/>
         <source>Compare selected</source>
         <translation>对比所选</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1461"/>
+        <location filename="../../app/main_window.py" line="1465"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1467"/>
+        <location filename="../../app/main_window.py" line="1471"/>
         <source>Rename variant</source>
         <translation>重命名变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1468"/>
+        <location filename="../../app/main_window.py" line="1472"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1474"/>
+        <location filename="../../app/main_window.py" line="1478"/>
         <source>Cannot rename</source>
         <translation>无法重命名</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1508"/>
+        <location filename="../../app/main_window.py" line="1512"/>
         <source>ONNX model (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1509"/>
+        <location filename="../../app/main_window.py" line="1513"/>
         <source>PyTorch exported program (*.pt2)</source>
         <translation>PyTorch 导出程序 (*.pt2)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1510"/>
+        <location filename="../../app/main_window.py" line="1514"/>
         <source>Save variant</source>
         <translation>保存变体</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1512"/>
+        <location filename="../../app/main_window.py" line="1516"/>
         <source>PyTorch model (*.pt)</source>
         <translation>PyTorch 模型 (*.pt)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1534"/>
+        <location filename="../../app/main_window.py" line="1538"/>
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1556"/>
-        <location filename="../../app/main_window.py" line="1564"/>
+        <location filename="../../app/main_window.py" line="1560"/>
+        <location filename="../../app/main_window.py" line="1568"/>
         <source>{params} parameters</source>
         <translation>参数量 {params}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1560"/>
+        <location filename="../../app/main_window.py" line="1564"/>
         <source>{flops} per prediction</source>
         <translation>每次预测 {flops}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1565"/>
+        <location filename="../../app/main_window.py" line="1569"/>
         <source>source: {source}</source>
         <translation>来源：{source}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1578"/>
+        <location filename="../../app/main_window.py" line="1582"/>
         <source>before/after measured on {runtime}</source>
         <translation>压缩前后均在 {runtime} 上测量</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="1581"/>
+        <location filename="../../app/main_window.py" line="1585"/>
         <source>{accuracy:.1f} % accurate on {data}</source>
         <translation>在 {data} 上准确率 {accuracy:.1f} %</translation>
     </message>
