@@ -27,7 +27,7 @@ from slimbench.engine.errors import SlimbenchError
 from slimbench.engine.jobs import run_job
 from slimbench.engine.loading import ModelHandle, load_model
 from slimbench.engine.measure import predict
-from slimbench.engine.prune import PruneConfig, measure_pair, prune_job
+from slimbench.engine.prune import PruneConfig, auto_prune_job, measure_pair, prune_job
 from slimbench.engine.prune.metrics import quality_inputs
 from slimbench.engine.quantize import QuantizeConfig, quantize_job
 from slimbench.engine.runtimes import availability
@@ -296,6 +296,9 @@ def test_distillation_times_teacher_and_student_on_the_runtime_asked(
 def _jobs(handle: ModelHandle, runtime: str, work_dir: Path) -> dict[str, Iterator]:
     return {
         "prune": prune_job(handle, PruneConfig(amount=0.5, runtime=runtime, **PRUNE_QUICK)),
+        # Refused before its sensitivity scan, not minutes into it.
+        "auto prune": auto_prune_job(handle, 0.5, "size",
+                                     config=PruneConfig(runtime=runtime, **PRUNE_QUICK)),
         "quantize": quantize_job(handle, QuantizeConfig("int8-dynamic", runtime=runtime,
                                                         **QUANTIZE_QUICK)),
         "distill": distill_job(handle, DistillConfig(runtime=runtime, work_dir=str(work_dir),

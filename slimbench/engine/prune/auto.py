@@ -22,6 +22,7 @@ from slimbench.engine.prune.config import (
     PruneConfig,
     PruneError,
     PruneResult,
+    check_measure_runtime,
 )
 from slimbench.engine.prune.job import prune_job
 from slimbench.engine.prune.sensitivity import (
@@ -121,6 +122,9 @@ def auto_prune_job(
             "A latency target needs structured pruning: zeroed weights leave dense layers "
             "exactly as fast as they were."
         )
+    if config.runtime is not None and config.measure:
+        # Before the scan, not after minutes of it: an unusable runtime is one line now.
+        check_measure_runtime(config.runtime, config.device, config.dtype)
     if sensitivity is not None and sensitivity.method != config.method:
         raise PruneError(
             f"The sensitivity scan was made for {sensitivity.method} pruning, not "
