@@ -99,3 +99,19 @@ def zoo_digits() -> str:
     if not zoo.get_entry("mlp-digits").weights_file.exists():
         pytest.skip("zoo weights of mlp-digits are not built yet")
     return "zoo:mlp-digits"
+
+
+@pytest.fixture
+def no_onnxruntime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """As if onnxruntime were not installed: its import raises ImportError."""
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    _reset_runtime_availability()
+    yield
+    monkeypatch.undo()
+    _reset_runtime_availability()
+
+
+def _reset_runtime_availability() -> None:
+    from slimbench.engine.runtimes import availability
+
+    availability.reset_cache()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from slimbench.engine.prune import PruneConfig, auto_prune_job, measure_pair, pr
 from slimbench.engine.prune.metrics import quality_inputs
 from slimbench.engine.quantize import QuantizeConfig, quantize_job
 from slimbench.engine.runtimes import availability
-from tests.engine.test_runtimes import cli, one_error_line
+from tests.engine.test_runtimes import Zeta, cli, one_error_line
 
 RUNTIMES = ("eager", "compiled", "onnxruntime")
 LABELS = {"eager": "PyTorch eager", "compiled": "torch.compile", "onnxruntime": "ONNX Runtime"}
@@ -73,16 +72,6 @@ def digits() -> ModelHandle:
     if not zoo.get_entry("mlp-digits").weights_file.exists():
         pytest.skip("zoo weights of mlp-digits are not built yet")
     return load_model("zoo:mlp-digits")
-
-
-@pytest.fixture
-def no_onnxruntime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """As if onnxruntime were not installed: its import raises ImportError."""
-    monkeypatch.setitem(sys.modules, "onnxruntime", None)
-    availability.reset_cache()
-    yield
-    monkeypatch.undo()
-    availability.reset_cache()
 
 
 def _weights(module: nn.Module) -> dict[str, torch.Tensor]:
@@ -146,17 +135,6 @@ def test_prune_without_a_runtime_is_eager_as_before(digits: ModelHandle) -> None
     assert "compile_seconds" not in result.after and "export_seconds" not in result.after
     assert not any("Exported to ONNX" in note or "torch.compile took" in note
                    for note in result.notes)
-
-
-class Zeta(nn.Module):
-    """A Linear, then the Hurwitz zeta function, which no ONNX exporter converts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(8, 8)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.special.zeta(self.linear(x).abs() + 2.0, torch.ones_like(x))
 
 
 @needs_ort

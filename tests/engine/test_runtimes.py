@@ -11,7 +11,7 @@ import json
 import pickle
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,16 +53,6 @@ def zoo_handles() -> dict[str, ModelHandle]:
     if missing:
         pytest.skip(f"zoo weights of {', '.join(missing)} are not built yet")
     return {name: load_model(f"zoo:{name}") for name in ZOO}
-
-
-@pytest.fixture
-def no_onnxruntime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """As if onnxruntime were not installed: its import raises ImportError."""
-    monkeypatch.setitem(sys.modules, "onnxruntime", None)
-    availability.reset_cache()
-    yield
-    monkeypatch.undo()
-    availability.reset_cache()
 
 
 class Zeta(nn.Module):
